@@ -1,0 +1,24 @@
+# The two commands of the README's quick start, and the pieces they are made of.
+UV := ./scripts/uv.sh
+
+.PHONY: run test sync lint pytest
+
+## Install everything and start console + API on the embedded defaults.
+run: sync
+	$(UV) run --frozen tether serve
+
+## Install what the tests need (Python packages, Debian services) and run the whole suite.
+test: sync
+	./scripts/install-test-services.sh
+	$(MAKE) lint pytest
+
+sync:
+	$(UV) sync --frozen --all-extras
+
+lint:
+	$(UV) run --frozen ruff check src tests
+	$(UV) run --frozen ruff format --check src tests
+	$(UV) run --frozen mypy
+
+pytest:
+	$(UV) run --frozen pytest

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the Debian packages of the services the test suite starts itself.
+# Idempotent: does nothing when they are already installed.
+set -euo pipefail
+packages=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+[ ${#packages[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing Debian packages: ${packages[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

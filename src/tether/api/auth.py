@@ -1,0 +1,83 @@
+"""``POST /tenancy/auth/oauth/token``: the OAuth 2 client-credentials grant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from tether.api.deps import DB, AppSettings, Caller
+from tether.errors import TetherError
+from tether.services.auth import issue_client_token
+
+router = APIRouter(tags=["auth"])
+
+FormField = Annotated[str | None, Form(max_length=512)]
+
+
+class TokenBody(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+
+
+class OAuthError(BaseModel):
+    error: str
+    error_description: str
+    code: str
+    message: str
+
+
+@router.post(
+    "/tenancy/auth/oauth/token",
+    response_model=TokenBody,
+    responses={400: {"model": OAuthError}, 401: {"model": OAuthError}},
+)
+def issue_token(
+    db: DB,
+    settings: AppSettings,
+    grant_type: FormField = None,
+    client_id: FormField = None,
+    client_secret: FormField = None,
+) -> TokenBody | JSONResponse:
+    try:
+        grant = issue_client_token(
+            db, grant_type, client_id, client_secret, settings.token_ttl_seconds
+        )
+    except TetherError as exc:
+        # OAuth clients read error/error_description; Tether's own clients read code/message.
+        body = {
+            "error": exc.code,
+            "error_description": exc.message,
+            "code": exc.code,
+            "message": exc.message,
+        }
+        return JSONResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
+    return TokenBody(
+        access_token=grant.access_token,
+        token_type=grant.token_type,
+        expires_in=grant.expires_in,
+        scope=grant.scope,
+    )
+
+
+class WhoAmI(BaseModel):
+    kind: str
+    name: str
+    role: str
+    tenantId: str
+    tenantKind: str
+
+
+@router.get("/api/v1/me", response_model=WhoAmI, tags=["identity"])
+def who_am_i(principal: Caller) -> WhoAmI:
+    return WhoAmI(
+        kind=principal.kind.value,
+        name=principal.name,
+        role=principal.role.value,
+        tenantId=principal.tenant_id,
+        tenantKind=principal.tenant_kind.value,
+    )

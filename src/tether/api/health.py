@@ -1,0 +1,38 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from tether.api.deps import DB
+from tether.errors import ServiceUnavailable
+from tether.store.migrate import head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The database answers and its schema is current")
+def readyz(db: DB) -> JSONResponse:
+    try:
+        revision = db.schema_revision()
+    except ServiceUnavailable as exc:
+        return JSONResponse(
+            {"status": "unavailable", "code": exc.code, "message": exc.message}, 503
+        )
+    head = head_revision()
+    if revision != head:
+        message = f"schema at {revision}, code expects {head}: run `tether db upgrade`"
+        return JSONResponse(
+            {"status": "unavailable", "code": "schema_outdated", "message": message}, 503
+        )
+    return JSONResponse({"status": "ready", "database": db.dialect, "schema": revision})
+
+
+def _unavailable(code: str, message: str) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "code": code, "message": message}, 503)

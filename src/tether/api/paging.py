@@ -1,0 +1,57 @@
+"""The paged-result shape of every ``.../search`` endpoint, and its query parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+from tether.store.paging import MAX_PAGE_SIZE, Page, PageRequest
+
+T = TypeVar("T")
+
+
+class Paged(BaseModel, Generic[T]):
+    results: list[T]
+    totalResults: int
+    pageNo: int
+    pageSize: int
+    totalPages: int
+    nextPage: bool
+    previousPageNo: int
+    descendingOrder: bool
+
+
+def page_request(
+    pageNo: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    pageSize: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+    sortName: Annotated[str | None, Query(max_length=64)] = None,
+    isDescendingOrder: bool = False,
+) -> PageRequest:
+    return PageRequest(
+        page_no=pageNo, page_size=pageSize, sort_name=sortName, descending=isDescendingOrder
+    )
+
+
+PageParams = Annotated[PageRequest, Depends(page_request)]
+
+QueryString = Annotated[
+    str | None,
+    Query(max_length=2048, description="key:value pairs joined by '+', e.g. name:Acme"),
+]
+
+
+def paged(page: Page[Any], render: Callable[[Any], T]) -> Paged[T]:
+    request = page.request
+    return Paged[T](
+        results=[render(item) for item in page.items],
+        totalResults=page.total,
+        pageNo=request.page_no,
+        pageSize=request.page_size,
+        totalPages=page.total_pages,
+        nextPage=page.has_next,
+        previousPageNo=request.page_no - 1,
+        descendingOrder=request.descending,
+    )

@@ -1,0 +1,1 @@
+"""Tether's native routes, beyond what OpsRamp's API has."""

@@ -1,0 +1,89 @@
+"""``tether bootstrap``, ``tether db ...`` and ``tether config show``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tether.cli.context import load_settings, open_database, print_json, reported_errors
+from tether.services.bootstrap import bootstrap as bootstrap_service
+from tether.store.db import Database
+from tether.store.migrate import head_revision, new_revision
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
+
+
+def bootstrap(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Issue a new admin password and API secret.")
+    ] = False,
+    partner_name: Annotated[str, typer.Option(help="Name of the partner tenant.")] = "Tether",
+    admin_user: Annotated[str, typer.Option(help="Username of the admin.")] = "admin",
+) -> None:
+    """Create the partner tenant, an admin user and an API client (idempotent)."""
+    settings = load_settings()
+    with reported_errors():
+        db = open_database(settings)
+        result = bootstrap_service(
+            db, partner_name=partner_name, admin_user=admin_user, rotate=rotate
+        )
+        db.dispose()
+    if as_json:
+        print_json(result.public())
+        return
+    for key, value in result.public().items():
+        typer.echo(f"{key}: {value}")
+    if result.api_secret is None:
+        typer.echo("(secret and password are shown only when created; --rotate issues new ones)")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    settings = load_settings()
+    with reported_errors():
+        db = open_database(settings)
+        typer.echo(f"database at revision {db.schema_revision()} ({db.dialect})")
+        db.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and of this code."""
+    settings = load_settings()
+    with reported_errors():
+        db = Database(settings.effective_database_url)
+        typer.echo(f"database: {db.schema_revision()}  code: {head_revision()}")
+        db.dispose()
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the migration does.")],
+) -> None:
+    """For developers: write a migration from the models' difference to the database."""
+    settings = load_settings()
+    with reported_errors():
+        db = open_database(settings)
+        new_revision(db.url, message)
+        db.dispose()
+
+
+@config_app.command("show")
+def config_show(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Print the effective settings, secrets masked."""
+    shown = load_settings().masked()
+    if as_json:
+        print_json(shown)
+        return
+    table = Table("setting", "value", title="Tether configuration")
+    for key, value in shown.items():
+        table.add_row(key, "" if value is None else str(value))
+    Console().print(table)

@@ -1,0 +1,67 @@
+"""What every command needs: settings, the database at the current schema, error output."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from tether.config import Settings
+from tether.errors import TetherError
+from tether.store.db import Database
+from tether.store.migrate import upgrade
+
+err_console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TETHER_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        fail(f"invalid configuration: {problems}")
+    except FileNotFoundError as exc:
+        fail(str(exc))
+
+
+def open_database(settings: Settings) -> Database:
+    """The database, created and migrated to the current schema."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    upgrade(db.engine)
+    return db
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # Alembic narrates every context it opens (readiness probes open one); keep it quiet.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn Tether's errors into one line on stderr and a non-zero exit."""
+    try:
+        yield
+    except TetherError as exc:
+        fail(f"{exc.message} ({exc.code})")
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, sort_keys=True))

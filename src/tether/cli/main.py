@@ -1,0 +1,26 @@
+"""The ``tether`` command: one sub-command per task, one module per group."""
+
+from __future__ import annotations
+
+import typer
+
+import tether
+from tether.cli import admin, serve
+
+app = typer.Typer(
+    name="tether",
+    help="Connect many AWS accounts to an operations team and know what runs in them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.command()(serve.serve)
+app.command()(admin.bootstrap)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.config_app, name="config")
+
+
+@app.command()
+def version() -> None:
+    """Print Tether's version."""
+    typer.echo(tether.__version__)

@@ -1,0 +1,49 @@
+"""``tether serve``: migrate, bootstrap on first start, then serve console and API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tether.api.app import create_app
+from tether.cli.context import configure_logging, load_settings, open_database, reported_errors
+from tether.services.bootstrap import BootstrapResult, bootstrap
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (TETHER_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (TETHER_PORT).")] = None,
+) -> None:
+    """Serve the console and the API on the configured database."""
+    settings = load_settings()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    configure_logging(settings.log_level)
+    with reported_errors():
+        db = open_database(settings)
+        result = bootstrap(db)
+    _announce(settings.base_url, result)
+    uvicorn.run(
+        create_app(settings, db),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+
+
+def _announce(base_url: str, result: BootstrapResult) -> None:
+    lines = [
+        f"Tether is starting at {base_url}/  (API docs: {base_url}/docs)",
+        f"  partner tenant: {result.partner_id}",
+        f"  admin login:    {result.admin_user} / "
+        + (result.admin_password or "(set at first start; `tether bootstrap --rotate` resets it)"),
+        f"  API key:        {result.api_key}",
+    ]
+    if result.api_secret:
+        lines.append(f"  API secret:     {result.api_secret}")
+        lines.append("  (password and secret are shown this once; store them now)")
+    typer.echo("\n".join(lines), err=False)

@@ -1,0 +1,120 @@
+"""Settings: one object read from ``TETHER_*`` environment variables and an optional TOML file.
+
+Precedence, highest first: explicit arguments, environment, the config file named by
+``TETHER_CONFIG_FILE``, defaults. ``AWS_ENDPOINT_URL`` (the standard botocore variable) is
+honoured when ``TETHER_AWS_ENDPOINT_URL`` is not set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "TETHER_CONFIG_FILE"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TETHER_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path(".tether"), description="Where the SQLite file and keys live."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data dir."
+    )
+    aws_endpoint_url: str | None = Field(
+        default=None, description="Send every AWS call here (an emulator); else AWS_ENDPOINT_URL."
+    )
+    master_key: SecretStr | None = Field(
+        default=None, description="Master key for secrets at rest (base64); else the key file."
+    )
+    master_key_file: Path | None = Field(
+        default=None,
+        description="Key file, created mode 0600 on first start; default data_dir/master.key.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    token_ttl_seconds: int = Field(default=7199, ge=60, le=86400)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            if not Path(config_file).is_file():
+                raise FileNotFoundError(f"{CONFIG_FILE_ENV} names a missing file: {config_file}")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tether.db').resolve()}"
+
+    @property
+    def effective_aws_endpoint_url(self) -> str | None:
+        return self.aws_endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+    @property
+    def effective_master_key_file(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings with secrets masked, for ``tether config show``."""
+        return {
+            "config_file": os.environ.get(CONFIG_FILE_ENV),
+            "data_dir": str(self.data_dir.resolve()),
+            "database_url": mask_url_password(self.effective_database_url),
+            "aws_endpoint_url": self.effective_aws_endpoint_url,
+            "master_key": "********" if self.master_key else None,
+            "master_key_file": str(self.effective_master_key_file.resolve()),
+            "host": self.host,
+            "port": self.port,
+            "token_ttl_seconds": self.token_ttl_seconds,
+            "max_request_bytes": self.max_request_bytes,
+            "log_level": self.log_level,
+        }
+
+
+def mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Password and secret hashing, opaque tokens and tenant scoping."""

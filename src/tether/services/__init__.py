@@ -1,0 +1,1 @@
+"""Use cases. Entry points (API, CLI, console, jobs) call these and nothing below them."""
