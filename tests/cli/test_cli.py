@@ -123,3 +123,17 @@ def test_later_serve_names_the_admin_without_a_password(running_server: RunningS
     # Bootstrap ran before serve, so serve names the admin but cannot show the password.
     assert "admin login:    admin / (set at first start" in log
     assert running_server.boot["api_secret"] not in log
+
+
+def test_keys_rotate_replaces_the_key_file(tether_env: dict[str, str]) -> None:
+    from tether.security.secretbox import read_key_file
+
+    key_file = Path(tether_env["TETHER_DATA_DIR"]) / "master.key"
+    first = tether_command("keys", "rotate", env=tether_env)
+    assert first.returncode == 0, first.stderr
+    old = read_key_file(key_file)
+    second = tether_command("keys", "rotate", env=tether_env)
+    assert second.returncode == 0, second.stderr
+    assert "re-wrapped 0 secrets under master key" in second.stdout
+    assert read_key_file(key_file) != old
+    assert old.to_text() not in second.stdout + second.stderr

@@ -12,6 +12,8 @@ from tether.api.limits import BodySizeLimit, SecurityHeaders
 from tether.api.opsramp_v2 import clients
 from tether.api.v1 import audit
 from tether.config import Settings
+from tether.security.secretbox import SecretBox
+from tether.services.keys import load_secret_box
 from tether.store.db import Database
 from tether.web import routes as web_routes
 
@@ -21,7 +23,9 @@ Get a token from `POST /tenancy/auth/oauth/token` (client-credentials grant) and
 as `Authorization: Bearer <token>`. Errors are JSON `{"code", "message"}`."""
 
 
-def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, db: Database | None = None, secret_box: SecretBox | None = None
+) -> FastAPI:
     app = FastAPIOffline(
         title="Tether",
         version=tether.__version__,
@@ -30,6 +34,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.effective_database_url)
+    app.state.secret_box = secret_box or load_secret_box(settings)
     install_error_handlers(app)
     for router in (auth.router, clients.router, audit.router, health.router, web_routes.router):
         app.include_router(router)

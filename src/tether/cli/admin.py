@@ -10,10 +10,12 @@ from rich.table import Table
 
 from tether.cli.context import load_settings, open_database, print_json, reported_errors
 from tether.services.bootstrap import bootstrap as bootstrap_service
+from tether.services.keys import rotate_master_key
 from tether.store.db import Database
 from tether.store.migrate import head_revision, new_revision
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="The master key that seals secrets at rest.", no_args_is_help=True)
 config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
 
 
@@ -87,3 +89,19 @@ def config_show(
     for key, value in shown.items():
         table.add_row(key, "" if value is None else str(value))
     Console().print(table)
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-wrap every stored secret's data key under a new master key."""
+    settings = load_settings()
+    with reported_errors():
+        db = open_database(settings)
+        rotation = rotate_master_key(db, settings)
+        db.dispose()
+    typer.echo(f"re-wrapped {rotation.rewrapped} secrets under master key {rotation.key_id}")
+    if rotation.new_key_text is not None:
+        typer.echo(
+            "The master key comes from TETHER_MASTER_KEY: set it to this new value before the\n"
+            "next start (the old key no longer opens anything):\n" + rotation.new_key_text
+        )

@@ -18,6 +18,7 @@ app.command()(serve.serve)
 app.command()(admin.bootstrap)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.config_app, name="config")
+app.add_typer(admin.keys_app, name="keys")
 
 
 @app.command()

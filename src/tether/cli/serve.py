@@ -10,6 +10,7 @@ import uvicorn
 from tether.api.app import create_app
 from tether.cli.context import configure_logging, load_settings, open_database, reported_errors
 from tether.services.bootstrap import BootstrapResult, bootstrap
+from tether.services.keys import load_secret_box
 
 
 def serve(
@@ -24,10 +25,11 @@ def serve(
     configure_logging(settings.log_level)
     with reported_errors():
         db = open_database(settings)
+        box = load_secret_box(settings)
         result = bootstrap(db)
     _announce(settings.base_url, result)
     uvicorn.run(
-        create_app(settings, db),
+        create_app(settings, db, box),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

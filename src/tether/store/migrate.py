@@ -17,6 +17,7 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolation would choke on the '%' of URL-encoded passwords.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     return config
 
 
@@ -32,5 +33,19 @@ def head_revision() -> str | None:
 
 
 def new_revision(url: str, message: str) -> None:
-    """Write a migration for the difference between the models and the database at ``url``."""
-    command.revision(alembic_config(url), message=message, autogenerate=True)
+    """Write a migration for the difference between the models and the database at ``url``.
+
+    Revisions are numbered 0001, 0002, ... so that their order is plain in a listing.
+    """
+    head = head_revision()
+    rev_id = f"{int(head) + 1:04d}" if head and head.isdigit() else None
+    config = alembic_config(url)
+    config.set_section_option("post_write_hooks", "hooks", "ruff_fix, ruff_format")
+    for name, options in {
+        "ruff_fix": "check --fix --quiet REVISION_SCRIPT_FILENAME",
+        "ruff_format": "format --quiet REVISION_SCRIPT_FILENAME",
+    }.items():
+        config.set_section_option("post_write_hooks", f"{name}.type", "exec")
+        config.set_section_option("post_write_hooks", f"{name}.executable", "ruff")
+        config.set_section_option("post_write_hooks", f"{name}.options", options)
+    command.revision(config, message=message, autogenerate=True, rev_id=rev_id)

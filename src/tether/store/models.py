@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tether.store.types import UTCDateTime, utcnow
@@ -24,7 +33,7 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     # SQLAlchemy reads this class attribute once, when the models are declared.
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+    type_annotation_map = {datetime: UTCDateTime(timezone=True), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
 class Tenant(Base):
@@ -114,3 +123,21 @@ class AuditEvent(Base):
     target_type: Mapped[str] = mapped_column(String(64))
     target_id: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any] | None]
+
+
+class Secret(Base):
+    """One secret sealed by ``security.secretbox``: ciphertext and its wrapped data key."""
+
+    __tablename__ = "secrets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(64))
+    wrap_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
+    master_key_id: Mapped[str] = mapped_column(String(16), index=True)
+    # The last characters only, for masked display ("****WXYZ").
+    hint: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
