@@ -1,3 +1,3 @@
 """Shared fixtures: databases on both backends, the app, a running server, the AWS emulator."""
 
-pytest_plugins = ["tests.support.databases", "tests.support.app"]
+pytest_plugins = ["tests.support.databases", "tests.support.app", "tests.emulator.plugin"]

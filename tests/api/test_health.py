@@ -10,12 +10,13 @@ from tests.support.app import Api, free_port
 from tether.api.app import create_app
 from tether.config import Settings
 from tether.store.db import Database
+from tether.store.migrate import head_revision
 
 
 def test_probes_docs_and_home(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     ready = api.client.get("/readyz").json()
-    assert ready == {"status": "ready", "database": "sqlite", "schema": "0001"}
+    assert ready == {"status": "ready", "database": "sqlite", "schema": head_revision()}
     docs = api.client.get("/docs")
     assert docs.status_code == 200
     # Swagger UI is served from this server, not a CDN (Tether runs offline).

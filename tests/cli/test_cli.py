@@ -13,6 +13,7 @@ from tests.support.app import RunningServer, free_port, serving, tether_command
 from tether.errors import AuthenticationFailed
 from tether.services.auth import issue_client_token
 from tether.store.db import Database
+from tether.store.migrate import head_revision
 
 
 def _bootstrap(env: dict[str, str], *extra: str) -> dict[str, str]:
@@ -79,9 +80,10 @@ def test_config_show_masks_secrets(tether_env: dict[str, str]) -> None:
 def test_db_upgrade_and_current(tether_env: dict[str, str]) -> None:
     upgraded = tether_command("db", "upgrade", env=tether_env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "database at revision 0001 (sqlite)" in upgraded.stdout
+    head = head_revision()
+    assert f"database at revision {head} (sqlite)" in upgraded.stdout
     current = tether_command("db", "current", env=tether_env)
-    assert current.stdout.strip() == "database: 0001  code: 0001"
+    assert current.stdout.strip() == f"database: {head}  code: {head}"
 
 
 def test_bad_configuration_is_one_clear_line(tether_env: dict[str, str]) -> None:
