@@ -21,7 +21,7 @@ class Call:
     """One AWS API operation as Tether calls it."""
 
     operation: str  # botocore's name, e.g. "DescribeInstances"
-    params: Mapping[str, Any] = EMPTY
+    params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     # JMESPath to the list of items in one response page.
     result_path: str = ""
     # The IAM action when it is not "<iam prefix>:<operation>" (s3 ListBuckets is
