@@ -1,0 +1,1 @@
+"""Talking to AWS: sessions and credentials, error classification, regions, setup artifacts."""
