@@ -42,6 +42,15 @@ class Settings(BaseSettings):
         default=None,
         description="Key file, created mode 0600 on first start; default data_dir/master.key.",
     )
+    aws_home_region: str = Field(
+        default="us-east-1", description="Region whose STS endpoint issues role sessions."
+    )
+    aws_session_seconds: int = Field(
+        default=3600, ge=900, le=43200, description="Requested AssumeRole session length."
+    )
+    iam_propagation_seconds: float = Field(
+        default=30.0, ge=0, le=300, description="How long AccessDenied on AssumeRole is retried."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     token_ttl_seconds: int = Field(default=7199, ge=60, le=86400)
@@ -100,6 +109,9 @@ class Settings(BaseSettings):
             "aws_endpoint_url": self.effective_aws_endpoint_url,
             "master_key": "********" if self.master_key else None,
             "master_key_file": str(self.effective_master_key_file.resolve()),
+            "aws_home_region": self.aws_home_region,
+            "aws_session_seconds": self.aws_session_seconds,
+            "iam_propagation_seconds": self.iam_propagation_seconds,
             "host": self.host,
             "port": self.port,
             "token_ttl_seconds": self.token_ttl_seconds,
@@ -114,7 +126,3 @@ def mask_url_password(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def load_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)

@@ -24,7 +24,9 @@ from tether.emulator import (
     build_organization,
 )
 
-# Any keys work for setup straight against moto; they act as moto's default account.
+# Any keys work for setup straight against moto, where they act as moto's default account.
+# Through the proxy only with moto's x-moto-account-id header (`as_account`): the proxy
+# refuses key ids moto never issued, as AWS does.
 TESTING_KEYS = AccessKeys("testing", "testing")
 
 # One attempt in all, so an injected fault reaches the test instead of being retried away.
@@ -117,12 +119,15 @@ def aws_faults(fault_proxy: FaultProxy) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture(scope="session")
-def aws_org(moto_server: MotoServer) -> EmulatedOrganization:
+def aws_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganization:
     """1 management + 3 onboarded members + 1 member without the role, 3 regions each.
 
     Built straight against moto: the proxy's counters start empty and nothing is faulted.
+    The proxy is told the trusted keys' secret, so it checks their signatures.
     """
-    return build_organization(moto_server.endpoint_url)
+    org = build_organization(moto_server.endpoint_url)
+    fault_proxy.register_secret(org.trusted_access_key_id, org.trusted_secret_access_key)
+    return org
 
 
 @pytest.fixture(scope="session")

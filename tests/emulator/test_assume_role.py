@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator.plugin import TESTING_KEYS, EmulatorClients
+from tests.emulator.plugin import EmulatorClients
 from tether.emulator import AccessKeys, EmulatedOrganization, FaultProxy
 
 CHAINING = (
@@ -57,13 +57,22 @@ def test_wrong_or_missing_external_id_is_denied(
 
 
 def test_untrusted_caller_is_denied(
-    aws_org: EmulatedOrganization, aws_clients: EmulatorClients
+    aws_org: EmulatedOrganization, aws_clients: EmulatorClients, moto_clients: EmulatorClients
 ) -> None:
+    # A user of the management account: a real principal, but not the one the role trusts.
+    iam = moto_clients.as_account("iam", aws_org.management_account_id)
+    name = f"untrusted-{uuid.uuid4().hex[:8]}"
+    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    keys = AccessKeys(key["AccessKeyId"], key["SecretAccessKey"])
     role_arn = _member_role(aws_org)
-    with pytest.raises(ClientError) as raised:
-        aws_clients.assume_role(TESTING_KEYS, role_arn, aws_org.external_id)
-    # moto's default keys act as its default account's "moto" user.
-    _denied(raised.value, "arn:aws:sts::123456789012:user/moto", role_arn)
+    try:
+        with pytest.raises(ClientError) as raised:
+            aws_clients.assume_role(keys, role_arn, aws_org.external_id)
+        _denied(raised.value, user_arn, role_arn)
+    finally:
+        iam.delete_access_key(UserName=name, AccessKeyId=keys.access_key_id)
+        iam.delete_user(UserName=name)
 
 
 def test_role_that_does_not_exist_is_denied(
@@ -167,11 +176,11 @@ def test_credential_lifetime_cap_shortens_expiration(
     assert keys.expiration > before
 
 
-def test_unknown_access_key_is_not_trusted(
+def test_unknown_access_key_is_refused_before_the_trust_policy(
     aws_org: EmulatedOrganization, aws_clients: EmulatorClients
 ) -> None:
-    # moto maps a key it never issued to its default account, which the role does not trust.
+    # moto would take a key it never issued for its default user; AWS knows no such key.
     anyone = AccessKeys("AKIAEXAMPLEUNKNOWN00", "secret")
     with pytest.raises(ClientError) as raised:
         aws_clients.assume_role(anyone, _member_role(aws_org), aws_org.external_id)
-    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+    assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"

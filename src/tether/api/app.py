@@ -10,7 +10,7 @@ from tether.api import auth, health
 from tether.api.errors import install_error_handlers
 from tether.api.limits import BodySizeLimit, SecurityHeaders
 from tether.api.opsramp_v2 import clients
-from tether.api.v1 import audit
+from tether.api.v1 import audit, aws_setup
 from tether.config import Settings
 from tether.security.secretbox import SecretBox
 from tether.services.keys import load_secret_box
@@ -36,7 +36,14 @@ def create_app(
     app.state.db = db or Database(settings.effective_database_url)
     app.state.secret_box = secret_box or load_secret_box(settings)
     install_error_handlers(app)
-    for router in (auth.router, clients.router, audit.router, health.router, web_routes.router):
+    for router in (
+        auth.router,
+        clients.router,
+        audit.router,
+        aws_setup.router,
+        health.router,
+        web_routes.router,
+    ):
         app.include_router(router)
     # Outermost first: headers on every answer, including 413s.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -9,10 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from tether.cli.context import load_settings, open_database, print_json, reported_errors
-from tether.services.bootstrap import bootstrap as bootstrap_service
-from tether.services.keys import rotate_master_key
-from tether.store.db import Database
-from tether.store.migrate import head_revision, new_revision
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="The master key that seals secrets at rest.", no_args_is_help=True)
@@ -28,6 +24,8 @@ def bootstrap(
     admin_user: Annotated[str, typer.Option(help="Username of the admin.")] = "admin",
 ) -> None:
     """Create the partner tenant, an admin user and an API client (idempotent)."""
+    from tether.services.bootstrap import bootstrap as bootstrap_service
+
     settings = load_settings()
     with reported_errors():
         db = open_database(settings)
@@ -57,6 +55,9 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and of this code."""
+    from tether.store.db import Database
+    from tether.store.migrate import head_revision
+
     settings = load_settings()
     with reported_errors():
         db = Database(settings.effective_database_url)
@@ -69,6 +70,8 @@ def db_revision(
     message: Annotated[str, typer.Option("-m", "--message", help="What the migration does.")],
 ) -> None:
     """For developers: write a migration from the models' difference to the database."""
+    from tether.store.migrate import new_revision
+
     settings = load_settings()
     with reported_errors():
         db = open_database(settings)
@@ -94,6 +97,8 @@ def config_show(
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Re-wrap every stored secret's data key under a new master key."""
+    from tether.services.keys import rotate_master_key
+
     settings = load_settings()
     with reported_errors():
         db = open_database(settings)

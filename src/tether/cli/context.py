@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -15,10 +15,11 @@ from rich.console import Console
 
 from tether.config import Settings
 from tether.errors import TetherError
-from tether.store.db import Database
-from tether.store.migrate import upgrade
 
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from tether.store.db import Database
+
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def load_settings() -> Settings:
@@ -35,6 +36,9 @@ def load_settings() -> Settings:
 
 def open_database(settings: Settings) -> Database:
     """The database, created and migrated to the current schema."""
+    from tether.store.db import Database
+    from tether.store.migrate import upgrade
+
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
     upgrade(db.engine)

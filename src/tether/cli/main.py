@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 import tether
-from tether.cli import admin, serve
+from tether.cli import admin, integrations, policy, serve
 
 app = typer.Typer(
     name="tether",
@@ -19,6 +19,8 @@ app.command()(admin.bootstrap)
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(admin.keys_app, name="keys")
+app.add_typer(policy.policy_app, name="policy")
+app.add_typer(integrations.integrations_app, name="integrations")
 
 
 @app.command()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from tether.api.app import create_app
 from tether.cli.context import configure_logging, load_settings, open_database, reported_errors
-from tether.services.bootstrap import BootstrapResult, bootstrap
-from tether.services.keys import load_secret_box
+
+if TYPE_CHECKING:
+    from tether.services.bootstrap import BootstrapResult
 
 
 def serve(
@@ -18,6 +17,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (TETHER_PORT).")] = None,
 ) -> None:
     """Serve the console and the API on the configured database."""
+    import uvicorn
+
+    from tether.api.app import create_app
+    from tether.services.bootstrap import bootstrap
+    from tether.services.keys import load_secret_box
+
     settings = load_settings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     if overrides:

@@ -3,7 +3,8 @@
 moto (in its own process) holds the state; `build_organization` fills it with a trusted
 account, an AWS Organization, onboarding roles and known resources; `FaultProxy` sits in
 front of moto, enforces what moto does not (trust policies, External ID, role-chaining
-limits) and injects the failures real AWS produces.
+limits, opt-in regions, expiring temporary credentials, unknown access key ids, SigV4
+signatures) and injects the failures real AWS produces.
 """
 
 from tether.emulator.fault_proxy import FaultProxy
@@ -22,12 +23,14 @@ from tether.emulator.organization import (
     build_organization,
     default_members,
 )
+from tether.emulator.regions import OPT_IN_REGIONS, OptInStatus, all_regions
 from tether.emulator.seed_resources import SEEDED_TYPES, SeededResource
 
 __all__ = [
     "DEFAULT_EXTERNAL_ID",
     "DEFAULT_REGIONS",
     "DEFAULT_ROLE_NAME",
+    "OPT_IN_REGIONS",
     "SEEDED_TYPES",
     "AccessKeys",
     "CallCounters",
@@ -41,9 +44,11 @@ __all__ = [
     "MemberSpec",
     "MotoServer",
     "MotoServerError",
+    "OptInStatus",
     "OrganizationSpec",
     "SeededResource",
     "act_as",
+    "all_regions",
     "build_organization",
     "default_members",
     "reset_moto",

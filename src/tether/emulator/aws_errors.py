@@ -19,6 +19,13 @@ DenyWording = Literal["iam", "scp"]
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 # Services that moved off the query protocol but kept its error codes (awsQueryCompatible).
 _QUERY_CODES = frozenset({"monitoring"})
+_UNRECOGNIZED_CLIENT = "The security token included in the request is invalid."
+_EC2_AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
+_SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check"
+    " your AWS Secret Access Key and signing method. Consult the service documentation for"
+    " details."
+)
 
 
 @dataclass(frozen=True)
@@ -57,24 +64,68 @@ def region_disabled(ctx: ErrorContext) -> AwsError:
             f"STS is not activated in this region for account:{ctx.account_id}. Your account"
             " administrator can activate STS in this region using the IAM Console.",
         )
-    unrecognized_client = "The security token included in the request is invalid."
+    return invalid_key_id(ctx)
+
+
+def region_not_enabled(ctx: ErrorContext) -> AwsError:
+    """An opt-in region the account has not enabled.
+
+    The account's credentials are unknown there, so STS too answers InvalidClientTokenId;
+    RegionDisabledException is for STS deactivated in a region the account has enabled.
+    """
+    return invalid_key_id(ctx)
+
+
+def invalid_key_id(ctx: ErrorContext) -> AwsError:
+    """An access key id AWS does not know (never issued, deleted, or from elsewhere)."""
     if ctx.protocol == "ec2":
+        return AwsError(401, "AuthFailure", _EC2_AUTH_FAILURE)
+    if ctx.service == "s3":
         return AwsError(
-            401, "AuthFailure", "AWS was not able to validate the provided access credentials"
+            403,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
         )
-    if ctx.protocol == "query" or ctx.service in _QUERY_CODES:
-        return AwsError(403, "InvalidClientTokenId", unrecognized_client)
-    if ctx.protocol == "rest-xml":
-        if ctx.service == "s3":
-            return AwsError(
-                403,
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
-        return AwsError(403, "InvalidClientTokenId", unrecognized_client)
+    if ctx.protocol in ("query", "rest-xml") or ctx.service in _QUERY_CODES:
+        return AwsError(403, "InvalidClientTokenId", _UNRECOGNIZED_CLIENT)
     if ctx.protocol == "rest-json":
-        return AwsError(403, "UnrecognizedClientException", unrecognized_client)
-    return AwsError(400, "UnrecognizedClientException", unrecognized_client)
+        return AwsError(403, "UnrecognizedClientException", _UNRECOGNIZED_CLIENT)
+    return AwsError(400, "UnrecognizedClientException", _UNRECOGNIZED_CLIENT)
+
+
+def signature_mismatch(ctx: ErrorContext) -> AwsError:
+    """A known access key whose request was signed with another secret."""
+    if ctx.protocol == "ec2":
+        return AwsError(401, "AuthFailure", _EC2_AUTH_FAILURE)
+    if ctx.service == "s3":
+        return AwsError(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided."
+            " Check your key and signing method.",
+        )
+    if ctx.protocol in ("query", "rest-xml") or ctx.service in _QUERY_CODES:
+        return AwsError(403, "SignatureDoesNotMatch", _SIGNATURE_MISMATCH)
+    if ctx.protocol == "rest-json":
+        return AwsError(403, "InvalidSignatureException", _SIGNATURE_MISMATCH)
+    return AwsError(400, "InvalidSignatureException", _SIGNATURE_MISMATCH)
+
+
+def expired_token(ctx: ErrorContext) -> AwsError:
+    """A request signed with temporary credentials past their Expiration."""
+    expired = "The security token included in the request is expired"
+    if ctx.protocol == "ec2":
+        # EC2 has no ExpiredToken: it answers RequestExpired, the code it also uses for a
+        # stale request timestamp (the AWS SDKs treat it as "refresh the credentials", e.g.
+        # aws-sdk-go's credsExpiredCodes, noted "EC2 only").
+        return AwsError(400, "RequestExpired", "Request has expired.")
+    if ctx.service == "s3":
+        return AwsError(400, "ExpiredToken", "The provided token has expired.")
+    if ctx.protocol in ("query", "rest-xml") or ctx.service in _QUERY_CODES:
+        return AwsError(403, "ExpiredToken", expired)
+    if ctx.protocol == "rest-json":
+        return AwsError(403, "ExpiredTokenException", expired)
+    return AwsError(400, "ExpiredTokenException", expired)
 
 
 def access_denied(ctx: ErrorContext, wording: DenyWording) -> AwsError:

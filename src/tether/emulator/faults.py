@@ -10,12 +10,13 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from tether.emulator import aws_errors
 from tether.emulator.aws_errors import AwsError, DenyWording, ErrorContext
+from tether.emulator.aws_requests import Protocol
 
 
 class FaultKind(StrEnum):
@@ -39,6 +40,17 @@ class RequestFacts:
     method: str
     path: str
     role_arn: str | None = None
+
+    def error_context(self, protocol: Protocol) -> ErrorContext:
+        return ErrorContext(
+            protocol=protocol,
+            service=self.service or "",
+            action=self.action,
+            caller_arn=self.caller_arn,
+            account_id=self.account_id,
+            region=self.region,
+            resource_arn=self.role_arn,
+        )
 
 
 @dataclass(eq=False)
@@ -109,22 +121,50 @@ class CallKey:
     action: str | None
 
 
+class Refusal(StrEnum):
+    """Answers the proxy gives on its own, whatever the rules say."""
+
+    INVALID_KEY_ID = "invalid_key_id"
+    REGION_NOT_ENABLED = "region_not_enabled"
+    EXPIRED_CREDENTIALS = "expired_credentials"
+    SIGNATURE_MISMATCH = "signature_mismatch"
+
+    @property
+    def counter(self) -> str:
+        """The `CallCounts` field that counts this refusal."""
+        return _REFUSALS[self][0]
+
+    def error(self, ctx: ErrorContext) -> AwsError:
+        return _REFUSALS[self][1](ctx)
+
+
+_REFUSALS: dict[Refusal, tuple[str, Callable[[ErrorContext], AwsError]]] = {
+    Refusal.INVALID_KEY_ID: ("invalid_key", aws_errors.invalid_key_id),
+    Refusal.REGION_NOT_ENABLED: ("faults", aws_errors.region_not_enabled),
+    Refusal.EXPIRED_CREDENTIALS: ("expired", aws_errors.expired_token),
+    Refusal.SIGNATURE_MISMATCH: ("bad_signature", aws_errors.signature_mismatch),
+}
+
+
 @dataclass
 class CallCounts:
-    """requests seen; faults injected (errors and resets); delayed by a latency rule;
-    rejected by trust-policy or session-duration enforcement."""
+    """requests seen; faults injected (errors, resets, regions not enabled); delayed by a
+    latency rule; rejected by trust-policy or session-duration enforcement; refused because
+    the temporary credentials had expired, because the access key id is one AWS never
+    issued (`invalid_key`), or because the signature does not match the key's secret
+    (`bad_signature`)."""
 
     requests: int = 0
     faults: int = 0
     delayed: int = 0
     rejected: int = 0
+    expired: int = 0
+    invalid_key: int = 0
+    bad_signature: int = 0
 
     def __add__(self, other: CallCounts) -> CallCounts:
         return CallCounts(
-            self.requests + other.requests,
-            self.faults + other.faults,
-            self.delayed + other.delayed,
-            self.rejected + other.rejected,
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
         )
 
 
@@ -205,16 +245,25 @@ class RuleBook:
         with self._lock:
             self._latency_ms = None
 
-    def decide(self, facts: RequestFacts) -> Decision:
-        """Apply every matching latency rule and the first matching fault rule."""
+    def decide(self, facts: RequestFacts, refusal: Refusal | None = None) -> Decision:
+        """Apply every matching latency rule and the first matching fault rule.
+
+        A request the proxy refuses on its own (`refusal`) is only delayed: no fault rule
+        sees it, so none spends its `first_n` on it.
+        """
         now = time.monotonic()
         key = _key(facts)
         with self._lock:
             counts = self._counts.setdefault(key, CallCounts())
             counts.requests += 1
+            if refusal is not None:
+                counter = refusal.counter
+                setattr(counts, counter, getattr(counts, counter) + 1)
             delay_ms = self._sample(self._latency_ms) if self._latency_ms else 0.0
             fault: FaultRule | None = None
             for rule in self._rules:
+                if refusal is not None and rule.kind is not FaultKind.LATENCY:
+                    continue
                 if not (rule.active(now) and rule.matches(facts)):
                     continue
                 rule.matched += 1

@@ -141,3 +141,22 @@ class Secret(Base):
     # The last characters only, for masked display ("****WXYZ").
     hint: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AwsCredentialRow(Base):
+    """How Tether authenticates to one AWS account; the secret key lives in ``secrets``."""
+
+    __tablename__ = "aws_credentials"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    aws_type: Mapped[str] = mapped_column(String(64))
+    account_number: Mapped[str | None] = mapped_column(String(12))
+    access_key_id: Mapped[str | None] = mapped_column(String(128))
+    secret_id: Mapped[str | None] = mapped_column(ForeignKey("secrets.id"))
+    role_arn: Mapped[str | None] = mapped_column(String(2048))
+    external_id: Mapped[str | None] = mapped_column(String(1224))
+    # A rotated External ID waits here until AssumeRole with it is proven to work.
+    pending_external_id: Mapped[str | None] = mapped_column(String(1224))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

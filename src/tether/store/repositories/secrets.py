@@ -39,6 +39,8 @@ class SecretRepository(ScopedRepository):
                 hint=plaintext[-4:] if len(plaintext) > 8 else "",
             )
         )
+        # Rows that reference the secret may follow in this transaction: insert it now.
+        self.session.flush()
         return secret_id
 
     def _row(self, secret_id: str) -> Secret | None:

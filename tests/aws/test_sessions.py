@@ -1,0 +1,117 @@
+"""Sessions: AssumeRole with External ID, role chaining, client caching, refresh."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.emulator.plugin import EmulatorClients
+from tether.aws.sessions import AwsSessions, AwsSettings, role_session_name
+from tether.domain.credentials import AccessKey, RoleTarget
+from tether.emulator import AccessKeys, EmulatedOrganization, FaultProxy
+
+
+def _keys(org: EmulatedOrganization) -> AccessKey:
+    return AccessKey(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
+
+
+def _member(org: EmulatedOrganization) -> str:
+    return next(a.account_id for a in org.accounts if a.kind == "member" and a.role_arn)
+
+
+def test_assume_role_names_the_session_and_caches_clients(
+    aws_faults: FaultProxy, aws_org: EmulatedOrganization
+) -> None:
+    sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
+    member = _member(aws_org)
+    base = sessions.base(_keys(aws_org), "INTG-1234")
+    identity = base.assume(RoleTarget(aws_org.role_arns[member], aws_org.external_id), "INTG-1234")
+    assert identity.arn is not None
+    assert identity.arn.endswith("/tether-INTG-1234")
+    assert identity.client("sts", "eu-west-1").get_caller_identity()["Account"] == member
+    assert identity.client("ec2", "eu-west-1") is identity.client("ec2", "eu-west-1")
+    assert identity.client("ec2", "eu-west-1") is not identity.client("ec2", "us-east-1")
+
+
+def test_chained_sessions_are_capped_at_one_hour(
+    aws_faults: FaultProxy, aws_org: EmulatedOrganization, aws_clients: EmulatorClients
+) -> None:
+    # Two hours asked for: the management role allows one (MaxSessionDuration 3600), and the
+    # member's role is reached by chaining, which AWS caps at one hour.
+    sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url, session_seconds=7200))
+    management = aws_org.management_account_id
+    member = _member(aws_org)
+    base = sessions.base(_keys(aws_org), "chain")
+    manager = base.assume(RoleTarget(aws_org.role_arns[management], aws_org.external_id), "chain")
+    member_role = RoleTarget(f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole")
+    chained = manager.assume(member_role, "chain")
+    assert chained.client("sts", "us-east-1").get_caller_identity()["Account"] == member
+
+    frozen = manager.session.get_credentials().get_frozen_credentials()
+    manager_keys = AccessKeys(frozen.access_key, frozen.secret_key, frozen.token)
+    with pytest.raises(ClientError, match="1 hour session limit"):
+        aws_clients.assume_role(manager_keys, member_role.role_arn, duration_seconds=7200)
+
+
+def test_role_session_names_fit_aws_rules() -> None:
+    assert role_session_name("INTG-1f2e") == "tether-INTG-1f2e"
+    assert role_session_name("a b/c") == "tether-a-b-c"
+    assert len(role_session_name("x" * 100)) == 64
+
+
+def test_short_lived_sessions_refresh_without_a_failed_call(
+    aws_faults: FaultProxy, aws_org: EmulatedOrganization, aws_clients: EmulatorClients
+) -> None:
+    aws_faults.credential_lifetime_seconds = 6
+    sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
+    member = _member(aws_org)
+    identity = sessions.base(_keys(aws_org), "refresh").assume(
+        RoleTarget(aws_org.role_arns[member], aws_org.external_id), "refresh"
+    )
+    first = identity.session.get_credentials().get_frozen_credentials()
+    first_keys = AccessKeys(first.access_key, first.secret_key, first.token)
+
+    def work(worker: int) -> int:
+        calls = 0
+        deadline = time.monotonic() + 15
+        region = ("us-east-1", "eu-west-1")[worker % 2]
+        while time.monotonic() < deadline:
+            identity.client("ec2", region).describe_availability_zones()
+            identity.client("sts", region).get_caller_identity()
+            calls += 2
+        return calls
+
+    with ThreadPoolExecutor(4) as pool:
+        calls = sum(pool.map(work, range(4)))  # any failed call raises here
+    assert calls > 100
+    counts = aws_faults.counters()
+    assumed = sum(c.requests for k, c in counts.items() if k.action == "AssumeRole")
+    assert assumed >= 3  # the first session and at least two refreshes
+    assert sum(c.expired for c in counts.values()) == 0
+    # The first session's credentials did expire: without the refresh, calls would fail.
+    with pytest.raises(ClientError, match="RequestExpired"):
+        aws_clients.client("ec2", first_keys).describe_availability_zones()
+
+
+def test_identities_are_reused_per_credential_and_label(
+    aws_faults: FaultProxy, aws_org: EmulatedOrganization
+) -> None:
+    from tether.domain.credentials import IamAssumeRole
+
+    sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
+    member = _member(aws_org)
+    credential = IamAssumeRole(
+        aws_org.trusted_account_id,
+        _keys(aws_org),
+        RoleTarget(aws_org.role_arns[member], aws_org.external_id),
+    )
+    first = sessions.identity(credential, "INTG-1")
+    assert sessions.identity(credential, "INTG-1") is first
+    assert sessions.identity(credential, "INTG-2") is not first
+    assumed = sum(c.requests for k, c in aws_faults.counters().items() if k.action == "AssumeRole")
+    assert assumed == 2
+    sessions.forget(credential, "INTG-1")
+    assert sessions.identity(credential, "INTG-1") is not first
