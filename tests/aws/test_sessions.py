@@ -18,15 +18,11 @@ def _keys(org: EmulatedOrganization) -> AccessKey:
     return AccessKey(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
 
 
-def _member(org: EmulatedOrganization) -> str:
-    return next(a.account_id for a in org.accounts if a.kind == "member" and a.role_arn)
-
-
 def test_assume_role_names_the_session_and_caches_clients(
     aws_faults: FaultProxy, aws_org: EmulatedOrganization
 ) -> None:
     sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     base = sessions.base(_keys(aws_org), "INTG-1234")
     identity = base.assume(RoleTarget(aws_org.role_arns[member], aws_org.external_id), "INTG-1234")
     assert identity.arn is not None
@@ -43,7 +39,7 @@ def test_chained_sessions_are_capped_at_one_hour(
     # member's role is reached by chaining, which AWS caps at one hour.
     sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url, session_seconds=7200))
     management = aws_org.management_account_id
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     base = sessions.base(_keys(aws_org), "chain")
     manager = base.assume(RoleTarget(aws_org.role_arns[management], aws_org.external_id), "chain")
     member_role = RoleTarget(f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole")
@@ -67,7 +63,7 @@ def test_short_lived_sessions_refresh_without_a_failed_call(
 ) -> None:
     aws_faults.credential_lifetime_seconds = 6
     sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     identity = sessions.base(_keys(aws_org), "refresh").assume(
         RoleTarget(aws_org.role_arns[member], aws_org.external_id), "refresh"
     )
@@ -102,7 +98,7 @@ def test_identities_are_reused_per_credential_and_label(
     from tether.domain.credentials import IamAssumeRole
 
     sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     credential = IamAssumeRole(
         aws_org.trusted_account_id,
         _keys(aws_org),

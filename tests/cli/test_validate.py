@@ -21,7 +21,7 @@ def _env(
 
 
 def _args(org: EmulatedOrganization, external_id: str) -> list[str]:
-    member = next(a.account_id for a in org.accounts if a.kind == "member" and a.role_arn)
+    member = org.onboarded_member_ids[0]
     return [
         "integrations", "validate",
         "--aws-type", "IAM with AssumeRole",

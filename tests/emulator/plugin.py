@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from tether.emulator import (
     AccessKeys,
@@ -35,6 +36,16 @@ TESTING_KEYS = AccessKeys("testing", "testing")
 NO_RETRIES = Config(
     retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30
 )
+
+
+def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
+    """HTTP status, error code and message of a botocore ClientError, as boto3 parsed them."""
+    response = raised.value.response
+    return (
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.emulator.plugin import TESTING_KEYS, EmulatorClients
+from tests.emulator.plugin import TESTING_KEYS, EmulatorClients, error_of
 from tether.emulator import AccessKeys, CallKey, EmulatedOrganization, FaultProxy
 
 INVALID_TOKEN = "The security token included in the request is invalid."
@@ -37,15 +37,6 @@ CALLS = {
     "lambda": "list_functions",
     "s3": "list_buckets",
 }
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
-    response = raised.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 def _wrong_secret(keys: AccessKeys) -> AccessKeys:
@@ -107,7 +98,7 @@ def test_unknown_key_ids_are_refused_per_protocol(
 ) -> None:
     with pytest.raises(ClientError) as raised:
         getattr(aws_clients.client(service, UNKNOWN, "eu-west-1"), CALLS[service])()
-    assert _error(raised) == (status, code, message)
+    assert error_of(raised) == (status, code, message)
     (key,) = aws_faults.counters()
     assert (key.account_id, key.service) == (None, service)
     counts = aws_faults.counters()[key]
@@ -138,7 +129,7 @@ def test_a_wrong_secret_is_refused_per_protocol_and_the_right_one_passes(
     wrong = aws_clients.client(service, _wrong_secret(aws_org.trusted_keys), "eu-west-1")
     with pytest.raises(ClientError) as raised:
         getattr(wrong, CALLS[service])()
-    assert _error(raised) == (status, code, message)
+    assert error_of(raised) == (status, code, message)
     getattr(aws_clients.client(service, aws_org.trusted_keys, "eu-west-1"), CALLS[service])()
     counts = aws_faults.counters().total(aws_org.trusted_account_id, service=service)
     assert (counts.requests, counts.bad_signature, counts.invalid_key) == (2, 1, 0)
@@ -154,10 +145,10 @@ def test_assumed_role_keys_are_learned_and_checked(
     forged = _wrong_secret(member_keys)
     with pytest.raises(ClientError) as raised:
         aws_clients.client("sts", forged).get_caller_identity()
-    assert _error(raised) == (403, "SignatureDoesNotMatch", MISMATCH)
+    assert error_of(raised) == (403, "SignatureDoesNotMatch", MISMATCH)
     with pytest.raises(ClientError) as raised:
         aws_clients.client("ec2", forged).describe_vpcs()
-    assert _error(raised) == (401, "AuthFailure", EC2_AUTH)
+    assert error_of(raised) == (401, "AuthFailure", EC2_AUTH)
 
 
 def test_awkward_requests_verify_with_the_right_secret(
@@ -237,7 +228,7 @@ def test_keys_created_through_the_proxy_are_learned(
         assert aws_clients.client("sts", keys).get_caller_identity()["Account"] == account
         with pytest.raises(ClientError) as raised:
             aws_clients.client("sts", _wrong_secret(keys)).get_caller_identity()
-        assert _error(raised)[1] == "SignatureDoesNotMatch"
+        assert error_of(raised)[1] == "SignatureDoesNotMatch"
     finally:
         iam.delete_access_key(UserName=name, AccessKeyId=keys.access_key_id)
         iam.delete_user(UserName=name)
@@ -251,7 +242,7 @@ def test_set_up_traffic_with_moto_account_header_is_exempt(
     assert sts.get_caller_identity()["Account"] == aws_org.member_account_ids[0]
     with pytest.raises(ClientError) as raised:
         aws_clients.client("sts", TESTING_KEYS).get_caller_identity()
-    assert _error(raised)[1] == "InvalidClientTokenId"
+    assert error_of(raised)[1] == "InvalidClientTokenId"
     counts = aws_faults.counters()
     assert counts[CallKey(None, "us-east-1", "sts", "GetCallerIdentity")].invalid_key == 1
     assert counts.total(aws_org.member_account_ids[0]).invalid_key == 0

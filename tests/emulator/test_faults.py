@@ -8,7 +8,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from tests.emulator.plugin import EmulatorClients
+from tests.emulator.plugin import EmulatorClients, error_of
 from tether.emulator import AccessKeys, EmulatedOrganization, FaultProxy
 
 # Rules name a service by its SigV4 signing name; boto3 by its own name.
@@ -20,15 +20,6 @@ def member_keys(aws_org: EmulatedOrganization, aws_clients: EmulatorClients) -> 
     """Credentials of the first member's onboarding role."""
     role_arn = aws_org.role_arns[aws_org.member_account_ids[0]]
     return aws_clients.assume_role(aws_org.trusted_keys, role_arn, aws_org.external_id)
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
-    response = raised.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 # -- region_disabled -----------------------------------------------------------------------
@@ -59,7 +50,7 @@ def test_region_disabled_per_protocol(
     client = aws_clients.client(service, member_keys, "ap-southeast-2")
     with pytest.raises(ClientError) as raised:
         getattr(client, call)()
-    assert _error(raised)[:2] == (status, code)
+    assert error_of(raised)[:2] == (status, code)
     # The same call in an enabled region goes through.
     getattr(aws_clients.client(service, member_keys, "eu-west-1"), call)()
 
@@ -70,7 +61,7 @@ def test_region_disabled_ec2_message(
     aws_faults.add_rule("region_disabled", service="ec2", region="ap-southeast-2")
     with pytest.raises(ClientError) as raised:
         aws_clients.client("ec2", member_keys, "ap-southeast-2").describe_vpcs()
-    assert _error(raised) == (
+    assert error_of(raised) == (
         401,
         "AuthFailure",
         "AWS was not able to validate the provided access credentials",
@@ -86,7 +77,7 @@ def test_assume_role_in_a_region_where_sts_is_not_active(
         aws_clients.assume_role(
             aws_org.trusted_keys, role_arn, aws_org.external_id, region="eu-west-1"
         )
-    assert _error(raised) == (
+    assert error_of(raised) == (
         403,
         "RegionDisabledException",
         f"STS is not activated in this region for account:{aws_org.trusted_account_id}. Your"
@@ -109,7 +100,7 @@ def test_access_denied_ec2_iam_wording(
     with pytest.raises(ClientError) as raised:
         ec2.describe_instances()
     caller = f"arn:aws:sts::{aws_org.member_account_ids[0]}:assumed-role/TetherReadOnly/tether-test"
-    assert _error(raised) == (
+    assert error_of(raised) == (
         403,
         "UnauthorizedOperation",
         f"You are not authorized to perform this operation. User: {caller} is not authorized"
@@ -143,7 +134,7 @@ def test_access_denied_by_scp_per_protocol(
     client = aws_clients.client(CLIENT_NAMES.get(service, service), member_keys)
     with pytest.raises(ClientError) as raised:
         getattr(client, call)()
-    got_status, got_code, message = _error(raised)
+    got_status, got_code, message = error_of(raised)
     assert (got_status, got_code) == (status, code)
     assert message.endswith("with an explicit deny in a service control policy")
 
@@ -176,7 +167,7 @@ def test_throttle_uses_the_service_code(
     client = aws_clients.client(CLIENT_NAMES.get(service, service), member_keys)
     with pytest.raises(ClientError) as raised:
         getattr(client, call)()
-    assert _error(raised) == (status, code, message)
+    assert error_of(raised) == (status, code, message)
     getattr(client, call)()
 
 
@@ -190,14 +181,14 @@ def test_dynamodb_throttle_code_can_be_chosen(
     dynamodb = aws_clients.client("dynamodb", member_keys)
     with pytest.raises(ClientError) as raised:
         dynamodb.list_tables()
-    assert _error(raised)[:2] == (400, "ThrottlingException")
+    assert error_of(raised)[:2] == (400, "ThrottlingException")
     aws_faults.clear_rules()
     aws_faults.add_rule(
         "throttle", service="dynamodb", code="ProvisionedThroughputExceededException"
     )
     with pytest.raises(ClientError) as raised:
         dynamodb.describe_table(TableName="tether-inventory")
-    assert _error(raised)[:2] == (400, "ProvisionedThroughputExceededException")
+    assert error_of(raised)[:2] == (400, "ProvisionedThroughputExceededException")
 
 
 def test_throttle_is_retried_away_by_standard_retries(
@@ -220,7 +211,7 @@ def test_throttle_is_retried_away_by_standard_retries(
 
 
 @pytest.mark.parametrize(("status", "code"), [(500, "InternalError"), (503, "ServiceUnavailable")])
-def test_server_error(
+def test_servererror_of(
     aws_clients: EmulatorClients,
     aws_faults: FaultProxy,
     member_keys: AccessKeys,
@@ -230,12 +221,12 @@ def test_server_error(
     aws_faults.add_rule("server_error", service="sqs", status=status)
     with pytest.raises(ClientError) as raised:
         aws_clients.client("sqs", member_keys).list_queues()
-    assert _error(raised)[:2] == (status, code)
+    assert error_of(raised)[:2] == (status, code)
     aws_faults.clear_rules()
     aws_faults.add_rule("server_error", service="ec2", status=status)
     with pytest.raises(ClientError) as raised:
         aws_clients.client("ec2", member_keys).describe_vpcs()
-    assert _error(raised)[:2] == (status, code)
+    assert error_of(raised)[:2] == (status, code)
 
 
 def test_connection_reset(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator.plugin import EmulatorClients
+from tests.emulator.plugin import EmulatorClients, error_of
 from tether.emulator import AccessKeys, EmulatedOrganization, FaultProxy
 from tether.emulator.sessions import issued_credentials
 
@@ -18,15 +18,6 @@ EXPIRED = "The security token included in the request is expired"
 def _wait_until_expired(keys: AccessKeys) -> None:
     assert keys.expiration is not None
     time.sleep(max(0.0, (keys.expiration - datetime.now(UTC)).total_seconds()) + 0.05)
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
-    response = raised.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +49,10 @@ def test_short_lived_credentials_work_until_they_expire(
     _wait_until_expired(keys)
     with pytest.raises(ClientError) as raised:
         ec2.describe_vpcs()
-    assert _error(raised) == (400, "RequestExpired", "Request has expired.")
+    assert error_of(raised) == (400, "RequestExpired", "Request has expired.")
     with pytest.raises(ClientError) as raised:
         sts.get_caller_identity()
-    assert _error(raised) == (403, "ExpiredToken", EXPIRED)
+    assert error_of(raised) == (403, "ExpiredToken", EXPIRED)
     counts = aws_faults.counters().total(aws_org.member_account_ids[1])
     assert (counts.requests, counts.expired, counts.faults, counts.rejected) == (4, 2, 0, 0)
     fresh = aws_clients.assume_role(aws_org.trusted_keys, role_arn, aws_org.external_id)
@@ -91,7 +82,7 @@ def test_expired_credentials_are_refused_per_protocol(
 ) -> None:
     with pytest.raises(ClientError) as raised:
         getattr(aws_clients.client(service, expired_keys, "eu-west-1"), call)()
-    assert _error(raised) == (status, code, message)
+    assert error_of(raised) == (status, code, message)
     assert aws_faults.counters().total(service=service).expired == 1
 
 
@@ -101,7 +92,7 @@ def test_expired_credentials_cannot_assume_a_role(
     role_arn = aws_org.role_arns[aws_org.member_account_ids[1]]
     with pytest.raises(ClientError) as raised:
         aws_clients.assume_role(expired_keys, role_arn)
-    assert _error(raised) == (403, "ExpiredToken", EXPIRED)
+    assert error_of(raised) == (403, "ExpiredToken", EXPIRED)
 
 
 def test_expiry_enforcement_can_be_switched_off(

@@ -74,7 +74,7 @@ def test_the_secret_never_reaches_the_database_file_or_the_logs(
     caplog.set_level(logging.DEBUG)  # botocore included
     box = load_secret_box(Settings(data_dir=tmp_path))
     scope = _scope(sqlite_database)
-    member = next(a.account_id for a in aws_org.accounts if a.kind == "member" and a.role_arn)
+    member = aws_org.onboarded_member_ids[0]
     credential = _credential(aws_org, aws_org.role_arns[member], aws_org.external_id)
     secret = credential.key.secret_access_key
     sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
@@ -94,7 +94,7 @@ def rotating_role(
     aws_org: EmulatedOrganization, moto_clients: EmulatorClients
 ) -> Iterator[tuple[str, str]]:
     """A role in a member account whose trust policy the test can change."""
-    member = next(a.account_id for a in aws_org.accounts if a.kind == "member" and a.role_arn)
+    member = aws_org.onboarded_member_ids[0]
     iam = moto_clients.as_account("iam", member)
     name = f"TetherRotation{time.time_ns()}"
     arn = iam.create_role(

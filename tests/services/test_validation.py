@@ -23,17 +23,13 @@ def sessions(aws_faults: FaultProxy) -> AwsSessions:
     return AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
 
 
-def _member(org: EmulatedOrganization) -> str:
-    return next(a.account_id for a in org.accounts if a.kind == "member" and a.role_arn)
-
-
 def _credential(
     org: EmulatedOrganization,
     account: str | None = None,
     external_id: str | None = "",
     account_number: str | None = None,
 ) -> IamAssumeRole:
-    account = account or _member(org)
+    account = account or org.onboarded_member_ids[0]
     return IamAssumeRole(
         account_number=account_number or org.trusted_account_id,
         key=AccessKey(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key),
@@ -137,7 +133,7 @@ def test_one_bad_region_fails_all_and_is_named(
     options: dict[str, str],
     expected: str,
 ) -> None:
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     aws_faults.add_rule(fault, account_id=member, region="eu-west-1", service="ec2", **options)
     report = validate_credential(sessions, _credential(aws_org, member), REGIONS, FAST)
     assert not report.ok
@@ -153,7 +149,7 @@ def test_one_bad_region_fails_all_and_is_named(
 def test_sts_not_active_in_a_region_is_named(
     sessions: AwsSessions, aws_org: EmulatedOrganization, aws_faults: FaultProxy
 ) -> None:
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     aws_faults.add_rule(
         "region_disabled",
         region="ap-southeast-2",
@@ -170,7 +166,7 @@ def test_sts_not_active_in_a_region_is_named(
 def test_a_denied_service_is_a_partial_authorization_not_a_failure(
     sessions: AwsSessions, aws_org: EmulatedOrganization, aws_faults: FaultProxy
 ) -> None:
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     aws_faults.add_rule("access_denied", account_id=member, service="sqs", wording="scp")
     report = validate_credential(sessions, _credential(aws_org, member), REGIONS, FAST)
     assert report.ok
@@ -186,7 +182,7 @@ def test_a_denied_service_is_a_partial_authorization_not_a_failure(
 def test_iam_keys_of_the_monitored_account(
     sessions: AwsSessions, aws_org: EmulatedOrganization, moto_clients: EmulatorClients
 ) -> None:
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     iam = moto_clients.as_account("iam", member)
     user = f"tether-keys-{time.time_ns()}"
     iam.create_user(UserName=user)
@@ -207,7 +203,7 @@ def test_iam_keys_of_the_monitored_account(
 def test_all_regions_excludes_those_not_enabled(
     sessions: AwsSessions, aws_org: EmulatedOrganization, aws_faults: FaultProxy
 ) -> None:
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     aws_faults.set_disabled_regions(["af-south-1", "me-south-1"], account_id=member)
     report = validate_credential(
         sessions, _credential(aws_org, member), RegionSelection.parse("All"), FAST
@@ -223,7 +219,7 @@ def test_all_regions_excludes_those_not_enabled(
 def test_a_selected_region_not_enabled_fails_the_install(
     sessions: AwsSessions, aws_org: EmulatedOrganization, aws_faults: FaultProxy
 ) -> None:
-    member = _member(aws_org)
+    member = aws_org.onboarded_member_ids[0]
     aws_faults.set_disabled_regions(["af-south-1"], account_id=member)
     selection = RegionSelection.parse("us-east-1,af-south-1")
     report = validate_credential(sessions, _credential(aws_org, member), selection, FAST)

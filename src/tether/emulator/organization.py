@@ -138,6 +138,11 @@ class EmulatedOrganization:
         return tuple(a.account_id for a in self.accounts if a.kind == "member")
 
     @property
+    def onboarded_member_ids(self) -> tuple[str, ...]:
+        """Members that have the onboarding role."""
+        return tuple(a.account_id for a in self.accounts if a.kind == "member" and a.role_arn)
+
+    @property
     def role_arns(self) -> dict[str, str]:
         """Role ARN per account id, for the accounts that have the role."""
         return {a.account_id: a.role_arn for a in self.accounts if a.role_arn}
