@@ -160,3 +160,164 @@ class AwsCredentialRow(Base):
     pending_external_id: Mapped[str | None] = mapped_column(String(1224))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Integration(Base):
+    """An installed AWS integration of a client: one monitored account.
+
+    A parent installed with "Install All Linked Accounts" has a child per member account of
+    its Organization; a child's credential assumes the member role chained from the parent.
+    """
+
+    __tablename__ = "integrations"
+    __table_args__ = (Index("ix_integrations_tenant_name", "tenant_id", "display_name"),)
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)  # INTG-<uuid>
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    # A child has no credential of its own: it chains from its parent's.
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("aws_credentials.id"))
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("integrations.id", ondelete="SET NULL"), index=True
+    )
+    # enabled | disabled | failed (a child whose role could not be assumed)
+    status: Mapped[str] = mapped_column(String(16), default="enabled")
+    status_reason: Mapped[str | None] = mapped_column(String(2048))
+    account_id: Mapped[str | None] = mapped_column(String(12), index=True)
+    account_name: Mapped[str | None] = mapped_column(String(255))
+    regions_requested: Mapped[str] = mapped_column(String(1024))  # "All" or a list, as given
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # resolved at validation
+    authorization: Mapped[str | None] = mapped_column(String(16))  # full | partial
+    validation: Mapped[dict[str, Any] | None]  # the last validation report
+    install_all_linked: Mapped[bool] = mapped_column(default=False)
+    member_role_name: Mapped[str | None] = mapped_column(String(64))
+    ou_include: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ou_exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A child's account as the Organization reports it: ACTIVE | SUSPENDED | CLOSED | REMOVED
+    org_status: Mapped[str | None] = mapped_column(String(16))
+    # Whether the parent's discovery profiles were copied at this child's first scan.
+    profiles_inherited: Mapped[bool] = mapped_column(default=False)
+    retention_days: Mapped[int] = mapped_column(default=7)
+    installed_by: Mapped[str] = mapped_column(String(160))
+    installed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_scan_id: Mapped[str | None] = mapped_column(String(36))
+    org_synced_at: Mapped[datetime | None]
+
+
+class DiscoveryProfile(Base):
+    """OpsRamp's discovery profile: rules, actions and an optional schedule."""
+
+    __tablename__ = "discovery_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    integration_id: Mapped[str] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    credential_set: Mapped[str | None] = mapped_column(String(255))
+    policy: Mapped[dict[str, Any]]
+    schedule: Mapped[dict[str, Any] | None]
+    # The parent's profile this one was copied from at a linked child's first scan.
+    inherited_from: Mapped[int | None] = mapped_column(Integer)
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_run_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Scan(Base):
+    """One discovery run of one integration."""
+
+    __tablename__ = "scans"
+    __table_args__ = (Index("ix_scans_integration_started", "integration_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(16))  # manual | schedule | install | api
+    requested_by: Mapped[str] = mapped_column(String(160))
+    # queued | running | ok | partial | failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    units_total: Mapped[int] = mapped_column(default=0)
+    units_done: Mapped[int] = mapped_column(default=0)
+    api_calls: Mapped[int] = mapped_column(default=0)
+    throttles: Mapped[int] = mapped_column(default=0)
+    resources_found: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(4096))
+
+
+class ScanUnit(Base):
+    """One scope of a scan: (region, resource type); global types have region "global"."""
+
+    __tablename__ = "scan_units"
+    __table_args__ = (UniqueConstraint("scan_id", "region", "resource_type", name="uq_scan_units"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    scan_id: Mapped[str] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(12))
+    region: Mapped[str] = mapped_column(String(32))
+    resource_type: Mapped[str] = mapped_column(String(64))
+    # pending | ok | skipped | denied | throttled | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error_code: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str | None] = mapped_column(String(4096))
+    action: Mapped[str | None] = mapped_column(String(128))  # the IAM action denied
+    resources: Mapped[int] = mapped_column(default=0)
+    api_calls: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Resource(Base):
+    """One AWS resource as last seen; ``deleted_at`` marks one gone from an ``ok`` unit."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "arn", name="uq_resources_integration_arn"),
+        Index("ix_resources_tenant_type", "tenant_id", "resource_type"),
+        Index("ix_resources_scope", "integration_id", "region", "resource_type"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    arn: Mapped[str] = mapped_column(String(2048))
+    resource_type: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(512))
+    account_id: Mapped[str] = mapped_column(String(12))
+    region: Mapped[str] = mapped_column(String(32))
+    zone: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str | None] = mapped_column(String(64))
+    tags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    relationships: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_time: Mapped[datetime | None]
+    # A digest of everything above: an unchanged resource is recognised without a diff.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_changed: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+class ResourceChange(Base):
+    """The history: one row per create, update or delete, with a field-level diff."""
+
+    __tablename__ = "resource_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), index=True
+    )
+    scan_id: Mapped[str | None] = mapped_column(
+        ForeignKey("scans.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
+    diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
