@@ -11,10 +11,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TetherError(Exception):
     code: str = "error"
     status: int = 500
+    # Structured detail an entry point may show beside the message (never secrets).
+    details: dict[str, Any] | None = None
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

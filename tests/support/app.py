@@ -91,8 +91,8 @@ class Api:
         return created
 
 
-def make_api(db: Database, data_dir: Path) -> Iterator[Api]:
-    settings = Settings(data_dir=data_dir)
+def make_api(db: Database, data_dir: Path, **settings_overrides: Any) -> Iterator[Api]:
+    settings = Settings(data_dir=data_dir, **settings_overrides)
     boot = bootstrap(db)
     with TestClient(create_app(settings, db), raise_server_exceptions=False) as client:
         yield Api(client=client, db=db, boot=boot)

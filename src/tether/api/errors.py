@@ -24,11 +24,17 @@ class ErrorBody(BaseModel):
 
 
 def error_response(
-    status: int, code: str, message: str, fields: list[str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: list[str] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+    if details:
+        body.update(details)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -66,7 +72,7 @@ async def _on_tether_error(_request: Request, exc: Exception) -> JSONResponse:
     fields = [exc.field] if hasattr(exc, "field") else None
     if isinstance(exc, AuthenticationFailed):
         log.info("authentication failed: %s", exc.code)
-    return error_response(exc.status, exc.code, exc.message, fields)
+    return error_response(exc.status, exc.code, exc.message, fields, exc.details)
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:

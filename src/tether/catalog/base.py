@@ -8,10 +8,12 @@ union of every ``Call``'s IAM action, so it always equals what Tether calls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+from tether.domain.resources import ResourceRecord
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -46,15 +48,26 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True)
+class Where:
+    """Where an item was found: what ``normalise`` needs beyond the item itself."""
+
+    partition: str
+    account_id: str
+    region: str
+
+
+Normalise = Callable[[dict[str, Any], Where], ResourceRecord]
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceSpec:
-    """One resource type: how to list it and where its identity lives in an item."""
+    """One resource type: how to list it and how an item becomes a ``ResourceRecord``."""
 
     type_code: str  # OpsRamp's filterType code, e.g. "DEVICE", "AWS_S3_BUCKET"
     title: str
     service: Service
-    list_call: Call
-    id_field: str
-    name_field: str | None = None
+    list_call: Call  # paginated; ``result_path`` selects the items of a page
+    normalise: Normalise
     extra_calls: tuple[Call, ...] = field(default=())
 
     @property

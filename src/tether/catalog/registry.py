@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tether.catalog import ec2
 from tether.catalog.base import ResourceSpec, Service
 from tether.catalog.services import (
     DESCRIBE_REGIONS,
@@ -11,7 +12,7 @@ from tether.catalog.services import (
     SERVICES,
 )
 
-RESOURCE_TYPES: tuple[ResourceSpec, ...] = ()
+RESOURCE_TYPES: tuple[ResourceSpec, ...] = (ec2.INSTANCES,)
 
 
 def services() -> tuple[Service, ...]:
@@ -26,3 +27,7 @@ def iam_actions() -> list[str]:
     actions |= {DESCRIBE_REGIONS.action(EC2.iam_prefix), REGION_CHECK.action(EC2.iam_prefix)}
     actions |= {call.action("organizations") for call in ORGANIZATION_CALLS}
     return sorted(actions)
+
+
+def resource_type(type_code: str) -> ResourceSpec | None:
+    return next((spec for spec in RESOURCE_TYPES if spec.type_code == type_code), None)

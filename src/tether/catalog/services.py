@@ -107,10 +107,7 @@ SERVICES: tuple[Service, ...] = (
 # Calls of onboarding itself rather than of any resource type.
 DESCRIBE_REGIONS = Call("DescribeRegions", {"AllRegions": True})
 REGION_CHECK = Call("DescribeAvailabilityZones")  # the one cheap read per selected region
-ORGANIZATION_CALLS = (
-    Call("DescribeOrganization"),
-    Call("ListAccounts"),
-    Call("ListParents"),
-    Call("ListOrganizationalUnitsForParent"),
-    Call("ListRoots"),
-)
+LIST_ACCOUNTS = Call("ListAccounts", result_path="Accounts")
+LIST_PARENTS = Call("ListParents", result_path="Parents")
+DESCRIBE_ORGANIZATION = Call("DescribeOrganization")
+ORGANIZATION_CALLS = (DESCRIBE_ORGANIZATION, LIST_ACCOUNTS, LIST_PARENTS)

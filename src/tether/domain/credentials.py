@@ -138,6 +138,10 @@ class AwsCredential:
         """The same credential assuming ``role`` (another ARN or External ID)."""
         raise InvalidInput("AssumeRoleARN", f"is not used with AWSType {self.aws_type.value!r}")
 
+    def with_key(self, key: AccessKey) -> AwsCredential:
+        """The same credential with rotated keys."""
+        raise InvalidInput("AccessKey", f"is not used with AWSType {self.aws_type.value!r}")
+
     def describe(self) -> dict[str, Any]:
         """What may be shown: no secret (the access key id is masked too)."""
         key = self.access_key
@@ -182,6 +186,9 @@ class IamKeys(AwsCredential):
     def access_key(self) -> AccessKey:
         return self.key
 
+    def with_key(self, key: AccessKey) -> IamKeys:
+        return replace(self, key=key)
+
     @classmethod
     def from_form(cls, fields: dict[str, Any]) -> IamKeys:
         _refuse(fields, ("AssumeRoleARN", "ExternalId"), cls.aws_type)
@@ -209,6 +216,9 @@ class IamAssumeRole(AwsCredential):
 
     def with_role(self, role: RoleTarget) -> IamAssumeRole:
         return replace(self, target=role)
+
+    def with_key(self, key: AccessKey) -> IamAssumeRole:
+        return replace(self, key=key)
 
     @classmethod
     def from_form(cls, fields: dict[str, Any]) -> IamAssumeRole:

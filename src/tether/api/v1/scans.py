@@ -1,0 +1,127 @@
+"""Native routes: scan now, scan records with their units, Organization sync."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from tether.api.deps import Scope
+from tether.api.errors import ERROR_RESPONSES
+from tether.api.runtime import RT
+from tether.errors import NotFound
+from tether.services import integrations as integration_service
+from tether.services.scans import start_scan
+from tether.store.models import Scan, ScanUnit
+
+router = APIRouter(prefix="/api/v1/tenants/{tenantId}", tags=["scans"], responses=ERROR_RESPONSES)
+IntegrationId = Annotated[
+    str, Path(alias="integrationId", max_length=48, pattern=r"^INTG-[0-9a-f-]{36}$")
+]
+ScanId = Annotated[str, Path(alias="scanId", pattern=r"^[0-9a-f-]{36}$")]
+
+
+class ScanOut(BaseModel):
+    id: str
+    integrationId: str
+    trigger: str
+    requestedBy: str
+    status: str
+    queuedAt: str
+    startedAt: str | None
+    finishedAt: str | None
+    unitsTotal: int
+    unitsDone: int
+    apiCalls: int
+    throttles: int
+    resourcesFound: int
+    error: str | None
+    units: list[dict[str, Any]] | None = None
+
+
+def render_scan(scan: Scan, units: list[ScanUnit] | None = None) -> ScanOut:
+    return ScanOut(
+        id=scan.id,
+        integrationId=scan.integration_id,
+        trigger=scan.trigger,
+        requestedBy=scan.requested_by,
+        status=scan.status,
+        queuedAt=scan.queued_at.isoformat(),
+        startedAt=scan.started_at.isoformat() if scan.started_at else None,
+        finishedAt=scan.finished_at.isoformat() if scan.finished_at else None,
+        unitsTotal=scan.units_total,
+        unitsDone=scan.units_done,
+        apiCalls=scan.api_calls,
+        throttles=scan.throttles,
+        resourcesFound=scan.resources_found,
+        error=scan.error,
+        units=None
+        if units is None
+        else [
+            {
+                "account": u.account_id,
+                "region": u.region,
+                "resourceType": u.resource_type,
+                "status": u.status,
+                "errorCode": u.error_code,
+                "error": u.error,
+                "action": u.action,
+                "resources": u.resources,
+                "apiCalls": u.api_calls,
+            }
+            for u in units
+        ],
+    )
+
+
+@router.post("/integrations/{integrationId}/scans", response_model=ScanOut, summary="Scan now")
+def scan_now(rt: RT, scope: Scope, integration_id: IntegrationId) -> ScanOut:
+    scope.require_write()
+    return render_scan(start_scan(rt.db, scope, integration_id, "manual", scope.actor))
+
+
+@router.get("/integrations/{integrationId}/scans", response_model=list[ScanOut], summary="Scans")
+def scans_of(rt: RT, scope: Scope, integration_id: IntegrationId) -> list[ScanOut]:
+    integration_service.get(rt, scope, integration_id)
+    with rt.db.transaction() as session:
+        found = session.scalars(
+            select(Scan)
+            .where(Scan.tenant_id == scope.tenant_id, Scan.integration_id == integration_id)
+            .order_by(Scan.queued_at.desc())
+            .limit(100)
+        ).all()
+    return [render_scan(scan) for scan in found]
+
+
+@router.get("/scans/{scanId}", response_model=ScanOut, summary="A scan with its units")
+def scan(rt: RT, scope: Scope, scan_id: ScanId) -> ScanOut:
+    with rt.db.transaction() as session:
+        found = session.scalars(
+            select(Scan).where(Scan.tenant_id == scope.tenant_id, Scan.id == scan_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
+        units = session.scalars(
+            select(ScanUnit)
+            .where(ScanUnit.scan_id == scan_id)
+            .order_by(ScanUnit.region, ScanUnit.resource_type)
+        ).all()
+    return render_scan(found, list(units))
+
+
+class SyncOut(BaseModel):
+    added: list[str]
+    failed: list[str]
+    statusChanged: list[str]
+
+
+@router.post(
+    "/integrations/{integrationId}/organization/sync",
+    response_model=SyncOut,
+    summary="Sync linked accounts with the Organization",
+)
+def sync(rt: RT, scope: Scope, integration_id: IntegrationId) -> SyncOut:
+    result = integration_service.sync_organization(rt, scope, integration_id)
+    return SyncOut(added=result.added, failed=result.failed, statusChanged=result.status_changed)

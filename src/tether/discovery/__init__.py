@@ -1,0 +1,1 @@
+"""Discovery: planning a scan into units, collecting them, applying what they found."""

@@ -1,0 +1,27 @@
+"""What the services of one process share: the database, the secret box, AWS sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tether.aws.sessions import AwsSessions
+from tether.config import Settings
+from tether.security.secretbox import SecretBox
+from tether.services.aws_runtime import aws_sessions, validation_options
+from tether.services.validation import ValidationOptions
+from tether.store.db import Database
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    sessions: AwsSessions
+
+    @classmethod
+    def create(cls, settings: Settings, db: Database, box: SecretBox) -> Runtime:
+        return cls(settings, db, box, aws_sessions(settings))
+
+    def validation_options(self, label: str) -> ValidationOptions:
+        return validation_options(self.settings, label)

@@ -1,0 +1,221 @@
+"""Installing AWS integrations over the OpsRamp-compatible API, on the emulated organization."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.app import Api, make_api
+from tether.emulator import EmulatedOrganization, FaultProxy
+from tether.store.db import Database
+
+REGIONS = "us-east-1,eu-west-1"
+
+
+@pytest.fixture
+def aws_api(sqlite_database: Database, tmp_path: Path, aws_faults: FaultProxy) -> Iterator[Api]:
+    yield from make_api(
+        sqlite_database,
+        tmp_path,
+        aws_endpoint_url=aws_faults.endpoint_url,
+        iam_propagation_seconds=0.5,
+    )
+
+
+@pytest.fixture
+def client_id(aws_api: Api) -> str:
+    return str(aws_api.create_client(f"Acme {time.time_ns()}")["uniqueId"])
+
+
+def install_body(org: EmulatedOrganization, account: str, **extra: Any) -> dict[str, Any]:
+    body = {
+        "displayName": "AWS prod",
+        "credential": {
+            "credentialType": "AWS",
+            "AWSType": "IAM with AssumeRole",
+            "Regions": REGIONS,
+            "AccountNumber": org.trusted_account_id,
+            "AccessKey": org.trusted_keys.access_key_id,
+            "SecurityKey": org.trusted_keys.secret_access_key,
+            "AssumeRoleARN": org.role_arns[account],
+            "ExternalId": org.external_id,
+        },
+    }
+    body.update(extra)
+    return body
+
+
+def _url(client_id: str, rest: str) -> str:
+    return f"/api/v2/tenants/{client_id}/integrations/{rest}"
+
+
+def test_install_answers_like_opsramp_and_never_echoes_the_secret(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization
+) -> None:
+    member = aws_org.onboarded_member_ids[0]
+    response = aws_api.client.post(
+        _url(client_id, "install/AWS"),
+        json=install_body(aws_org, member),
+        headers=aws_api.headers(),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"].startswith("INTG-")
+    assert body["integration"] == {"id": "AWS", "name": "AWS"}
+    assert body["installedBy"] == "api:bootstrap"
+    assert body["status"] == "enabled"
+    assert body["credential"]["AccountNumber"] == aws_org.trusted_account_id
+    assert body["credential"]["AccessKey"] == "****" + aws_org.trusted_keys.access_key_id[-4:]
+    assert aws_org.trusted_keys.secret_access_key not in response.text
+    assert body["accountNumber"] == member
+    assert body["regions"] == REGIONS.split(",")
+    assert body["authorization"] == "full"
+    assert [p["name"] for p in body["discoveryProfiles"]] == ["AWS Basic Discovery Profile"]
+    assert all(r["outcome"] == "passed" for r in body["regionAuthorization"])
+
+    found = aws_api.client.get(
+        _url(client_id, "installed/search"),
+        params={"queryString": f"accountNumber:{member}"},
+        headers=aws_api.headers(),
+    ).json()
+    assert [i["id"] for i in found["results"]] == [body["id"]]
+    got = aws_api.client.get(_url(client_id, f"installed/{body['id']}"), headers=aws_api.headers())
+    assert got.status_code == 200
+    assert aws_org.trusted_keys.secret_access_key not in got.text
+
+
+def test_a_failed_validation_stores_nothing_and_names_the_region(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization, aws_faults: FaultProxy
+) -> None:
+    member = aws_org.onboarded_member_ids[0]
+    aws_faults.add_rule("access_denied", account_id=member, region="eu-west-1", service="ec2")
+    response = aws_api.client.post(
+        _url(client_id, "install/AWS"),
+        json=install_body(aws_org, member),
+        headers=aws_api.headers(),
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert "eu-west-1: access denied by IAM" in body["message"]
+    assert body["validation"]["ok"] is False
+    search = aws_api.client.get(_url(client_id, "installed/search"), headers=aws_api.headers())
+    assert search.json()["totalResults"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"displayName": ""}, "displayName"),
+        ({"credential": {"AWSType": "Magic"}}, "credential.AWSType"),
+        ({"credential": {"Regions": "us-east-1,mars-north-1"}}, "credential.Regions"),
+        ({"credential": {"AccountNumber": "12"}}, "credential.AccountNumber"),
+        ({"credential": {"AssumeRoleARN": "arn:aws:s3:::bucket"}}, "credential.AssumeRoleARN"),
+        ({"credential": {"ExternalId": "x"}}, "credential.ExternalId"),
+        ({"credential": {"Password": "x"}}, "credential.Password"),
+        ({"memberRoleName": "bad role"}, "memberRoleName"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_install_input_names_the_field(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization, change: dict[str, Any], field: str
+) -> None:
+    body = install_body(aws_org, aws_org.onboarded_member_ids[0])
+    for key, value in change.items():
+        if key == "credential":
+            body["credential"].update(value)
+        else:
+            body[key] = value
+    response = aws_api.client.post(
+        _url(client_id, "install/AWS"), json=body, headers=aws_api.headers()
+    )
+    assert response.status_code == 400, response.text
+    assert field in response.json()["fields"]
+    assert aws_org.trusted_keys.secret_access_key not in response.text
+
+
+def test_integrations_live_in_client_tenants_only(
+    aws_api: Api, aws_org: EmulatedOrganization
+) -> None:
+    response = aws_api.client.post(
+        _url(aws_api.partner_id, "install/AWS"),
+        json=install_body(aws_org, aws_org.onboarded_member_ids[0]),
+        headers=aws_api.headers(),
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "not_a_client")
+
+
+def _wait(api: Api, client_id: str, scan_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        scan = api.client.get(f"/api/v1/tenants/{client_id}/scans/{scan_id}", headers=api.headers())
+        body: dict[str, Any] = scan.json()
+        if body["status"] not in ("queued", "running"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+
+
+def test_scan_now_collects_ec2_instances_and_disable_stops_scans(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization
+) -> None:
+    member = aws_org.onboarded_member_ids[0]
+    installed = aws_api.client.post(
+        _url(client_id, "install/AWS"),
+        json=install_body(aws_org, member),
+        headers=aws_api.headers(),
+    ).json()
+    integration = installed["id"]
+    scans = f"/api/v1/tenants/{client_id}/integrations/{integration}/scans"
+    started = aws_api.client.post(scans, headers=aws_api.headers())
+    assert started.status_code == 200, started.text
+    scan = _wait(aws_api, client_id, started.json()["id"])
+    assert scan["status"] == "ok", scan
+    assert {(u["region"], u["resourceType"], u["status"]) for u in scan["units"]} == {
+        ("us-east-1", "DEVICE", "ok"),
+        ("eu-west-1", "DEVICE", "ok"),
+    }
+    seeded = [
+        r
+        for r in aws_org.resources_in(account_id=member, resource_type="AWS::EC2::Instance")
+        if r.region in REGIONS.split(",")
+    ]
+    assert scan["resourcesFound"] == len(seeded) > 0
+
+    assert (
+        aws_api.client.post(
+            _url(client_id, f"installed/{integration}/disable"), headers=aws_api.headers()
+        ).json()["status"]
+        == "disabled"
+    )
+    refused = aws_api.client.post(scans, headers=aws_api.headers())
+    assert (refused.status_code, refused.json()["code"]) == (409, "integration_disabled")
+    assert (
+        aws_api.client.post(
+            _url(client_id, f"installed/{integration}/enable"), headers=aws_api.headers()
+        ).json()["status"]
+        == "enabled"
+    )
+    assert aws_api.client.post(scans, headers=aws_api.headers()).status_code == 200
+
+
+def test_uninstall_needs_a_reason(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization
+) -> None:
+    installed = aws_api.client.post(
+        _url(client_id, "install/AWS"),
+        json=install_body(aws_org, aws_org.onboarded_member_ids[0]),
+        headers=aws_api.headers(),
+    ).json()
+    url = _url(client_id, f"installed/{installed['id']}")
+    missing = aws_api.client.request("DELETE", url, json={}, headers=aws_api.headers())
+    assert (missing.status_code, missing.json()["fields"]) == (400, ["uninstallReason"])
+    done = aws_api.client.request(
+        "DELETE", url, json={"uninstallReason": "moved to another tool"}, headers=aws_api.headers()
+    )
+    assert done.status_code == 200
+    assert aws_api.client.get(url, headers=aws_api.headers()).status_code == 404

@@ -1,0 +1,152 @@
+"""Install All Linked Accounts on an Organization of five members, one without the role."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.test_integrations import _url, _wait, install_body
+from tests.emulator.plugin import EmulatorClients
+from tests.support.app import Api, make_api
+from tether.emulator import (
+    EmulatedOrganization,
+    FaultProxy,
+    MotoServer,
+    OrganizationSpec,
+    build_organization,
+    default_members,
+)
+from tether.store.db import Database
+
+
+@pytest.fixture(scope="module")
+def big_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganization:
+    org = build_organization(
+        moto_server.endpoint_url,
+        OrganizationSpec(
+            members=default_members(4, without_role=1),
+            regions=("us-east-1",),
+            instances_per_region=1,
+            name_prefix="linked",
+        ),
+    )
+    fault_proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
+    return org
+
+
+@pytest.fixture
+def aws_api(sqlite_database: Database, tmp_path: Path, aws_faults: FaultProxy) -> Iterator[Api]:
+    yield from make_api(
+        sqlite_database,
+        tmp_path,
+        aws_endpoint_url=aws_faults.endpoint_url,
+        iam_propagation_seconds=0.5,
+    )
+
+
+def _install_parent(
+    api: Api, client_id: str, org: EmulatedOrganization, **extra: Any
+) -> dict[str, Any]:
+    body = install_body(org, org.management_account_id, installAllLinkedAccounts=True, **extra)
+    body["credential"]["Regions"] = "us-east-1"
+    response = api.client.post(_url(client_id, "install/AWS"), json=body, headers=api.headers())
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_linked_accounts_become_children_and_a_member_without_the_role_fails_alone(
+    aws_api: Api, big_org: EmulatedOrganization
+) -> None:
+    client_id = aws_api.create_client("Org client")["uniqueId"]
+    parent = _install_parent(aws_api, client_id, big_org)
+    assert parent["status"] == "enabled"
+    children = {c["accountNumber"]: c for c in parent["linkedAccounts"]}
+    members = set(big_org.member_account_ids)
+    assert set(children) == members
+    bare = next(a.account_id for a in big_org.accounts if a.kind == "member" and not a.role_arn)
+    assert children[bare]["status"] == "failed"
+    assert "cannot assume" in children[bare]["statusReason"]
+    assert all(children[m]["status"] == "enabled" for m in members - {bare})
+
+    listed = aws_api.client.get(
+        _url(client_id, "installed/search"),
+        params={"queryString": f"parent:{parent['id']}"},
+        headers=aws_api.headers(),
+    ).json()
+    assert listed["totalResults"] == len(members)
+
+    # A child scans its own account through the member role.
+    child = children[big_org.onboarded_member_ids[0]]["id"]
+    scan = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{child}/scans", headers=aws_api.headers()
+    )
+    finished = _wait(aws_api, client_id, scan.json()["id"])
+    assert finished["status"] == "ok", finished
+    assert finished["resourcesFound"] == 1
+    refused = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{children[bare]['id']}/scans",
+        headers=aws_api.headers(),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "integration_failed")
+
+
+def test_organization_sync_follows_accounts_that_join(
+    aws_api: Api, big_org: EmulatedOrganization, moto_clients: EmulatorClients
+) -> None:
+    client_id = aws_api.create_client("Sync client")["uniqueId"]
+    parent = _install_parent(aws_api, client_id, big_org)
+    before = len(parent["linkedAccounts"])
+    organizations = moto_clients.as_account("organizations", big_org.management_account_id)
+    created = organizations.create_account(
+        Email=f"late-{time.time_ns()}@example.com", AccountName="late joiner"
+    )["CreateAccountStatus"]["AccountId"]
+    sync = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{parent['id']}/organization/sync",
+        headers=aws_api.headers(),
+    )
+    assert sync.status_code == 200, sync.text
+    body = sync.json()
+    # The new account has no TetherReadOnly role yet: a failed child, with the reason.
+    assert len(body["failed"]) == 1
+    detail = aws_api.client.get(
+        _url(client_id, f"installed/{parent['id']}"), headers=aws_api.headers()
+    ).json()
+    assert len(detail["linkedAccounts"]) == before + 1
+    assert created in {c["accountNumber"] for c in detail["linkedAccounts"]}
+
+
+def test_uninstalling_a_parent_needs_a_choice_for_its_children(
+    aws_api: Api, big_org: EmulatedOrganization
+) -> None:
+    client_id = aws_api.create_client("Uninstall client")["uniqueId"]
+    parent = _install_parent(aws_api, client_id, big_org)
+    url = _url(client_id, f"installed/{parent['id']}")
+    no_choice = aws_api.client.request(
+        "DELETE", url, json={"uninstallReason": "done"}, headers=aws_api.headers()
+    )
+    assert (no_choice.status_code, no_choice.json()["fields"]) == (400, ["children"])
+    kept = aws_api.client.request(
+        "DELETE",
+        url,
+        json={"uninstallReason": "done", "children": "keep"},
+        headers=aws_api.headers(),
+    )
+    assert kept.status_code == 200, kept.text
+    remaining = aws_api.client.get(
+        _url(client_id, "installed/search"), headers=aws_api.headers()
+    ).json()
+    assert remaining["totalResults"] == len(parent["linkedAccounts"])
+    assert all(r["parentId"] is None for r in remaining["results"])
+    # A kept child works on its own: it scans with its own credential.
+    alone = next(r for r in remaining["results"] if r["status"] == "enabled")
+    role_arn = alone["credential"]["AssumeRoleARN"]
+    assert role_arn == f"arn:aws:iam::{alone['accountNumber']}:role/TetherReadOnly"
+    scan = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{alone['id']}/scans", headers=aws_api.headers()
+    )
+    assert _wait(aws_api, client_id, scan.json()["id"])["status"] == "ok"
