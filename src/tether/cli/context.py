@@ -17,6 +17,8 @@ from tether.config import Settings
 from tether.errors import TetherError
 
 if TYPE_CHECKING:
+    from tether.security.scoping import TenantScope
+    from tether.services.runtime import Runtime
     from tether.store.db import Database
 
 err_console = Console(stderr=True, soft_wrap=True)
@@ -69,3 +71,26 @@ def reported_errors() -> Iterator[None]:
 
 def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+@contextmanager
+def client_runtime(tenant_id: str) -> Iterator[tuple[Runtime, TenantScope]]:
+    """The process runtime and a system scope of one tenant, for commands acting as Tether
+    itself: whoever can run them can read the database anyway."""
+    from tether.errors import NotFound
+    from tether.security.scoping import system_scope
+    from tether.services.keys import load_secret_box
+    from tether.services.runtime import Runtime
+    from tether.store.repositories.tenants import TenantDirectory
+
+    settings = load_settings()
+    with reported_errors():
+        db = open_database(settings)
+        try:
+            with db.transaction() as session:
+                ref = TenantDirectory(session).ref(tenant_id)
+            if ref is None:
+                raise NotFound(f"tenant {tenant_id} not found", code="tenant_not_found")
+            yield Runtime.create(settings, db, load_secret_box(settings)), system_scope(ref)
+        finally:
+            db.dispose()

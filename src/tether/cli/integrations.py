@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from tether.cli.context import load_settings, print_json, reported_errors
+from tether.cli.context import client_runtime, fail, load_settings, print_json, reported_errors
 from tether.domain.credentials import AwsType, credential_from_form
 from tether.domain.validation import Outcome, Step, ValidationReport
 
@@ -103,3 +106,180 @@ def _print_summary(report: ValidationReport) -> None:
     verdict = "[green]valid[/green]" if report.ok else "[red]not valid: nothing stored[/red]"
     authorization = f" ({report.authorization} authorization)" if report.authorization else ""
     console.print(f"credential {verdict}{authorization}")
+
+
+Tenant = Annotated[str, typer.Option("--tenant", help="The client tenant (client_...).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+IntegrationArg = Annotated[str, typer.Argument(help="The integration's id (INTG-...).")]
+
+
+@integrations_app.command("install")
+def install(
+    tenant: Tenant,
+    file: Annotated[Path, typer.Option(help="The install body as JSON, as the API takes it.")],
+    as_json: AsJson = False,
+) -> None:
+    """Install an AWS integration (validated first; nothing is stored if it fails).
+
+    The secret may be left out of the file and given in TETHER_SECURITY_KEY instead."""
+    import os
+
+    from tether.services import integrations as service
+
+    try:
+        raw = json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        fail(f"--file: cannot read JSON: {error}")
+    credential = raw.get("credential") if isinstance(raw, dict) else None
+    secret = os.environ.get("TETHER_SECURITY_KEY")
+    if isinstance(credential, dict) and not credential.get("SecurityKey") and secret:
+        credential["SecurityKey"] = secret
+    with client_runtime(tenant) as (rt, scope):
+        try:
+            body = service.InstallRequest.model_validate(raw)
+        except ValidationError as error:
+            fail(
+                "--file: "
+                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            )
+        try:
+            installed = service.install(rt, scope, body)
+        except service.ValidationFailed as failed:
+            if as_json:
+                print_json(
+                    {"code": failed.code, "message": failed.message, **(failed.details or {})}
+                )
+            else:
+                for step in failed.report.steps:
+                    _print_step(step)
+                console.print("[red]not installed: nothing stored[/red]")
+            raise typer.Exit(1) from None
+        shown = service.view(rt, scope, installed.integration, full=True)
+    _show(shown, as_json)
+
+
+@integrations_app.command("list")
+def list_integrations(tenant: Tenant, as_json: AsJson = False) -> None:
+    """The client's installed integrations, children under their parents."""
+    from tether.services import integrations as service
+    from tether.store.paging import PageRequest
+
+    with client_runtime(tenant) as (rt, scope):
+        page = service.search(rt, scope, None, PageRequest(page_size=1000))
+        rows = [service.view(rt, scope, item) for item in page.items]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        "id", "name", "account", "regions", "status", "installed", "by", title="Integrations"
+    )
+    for row in sorted(rows, key=lambda r: (r["parentId"] or r["id"], r["parentId"] is not None)):
+        name = ("  └ " if row["parentId"] else "") + row["displayName"]
+        table.add_row(
+            row["id"],
+            name,
+            row["accountNumber"] or "",
+            ",".join(row["regions"]),
+            row["status"],
+            row["installedTime"],
+            row["installedBy"],
+        )
+    console.print(table)
+
+
+@integrations_app.command("show")
+def show(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = True) -> None:
+    """One integration with its regions, permissions, profiles, linked accounts, last scan."""
+    from tether.services import integrations as service
+
+    with client_runtime(tenant) as (rt, scope):
+        shown = service.view(rt, scope, service.get(rt, scope, integration), full=True)
+    _show(shown, as_json)
+
+
+@integrations_app.command("enable")
+def enable(integration: IntegrationArg, tenant: Tenant) -> None:
+    """Enable scans again."""
+    from tether.services import integrations as service
+
+    with client_runtime(tenant) as (rt, scope):
+        service.set_enabled(rt, scope, integration, True)
+    typer.echo(f"{integration} enabled")
+
+
+@integrations_app.command("disable")
+def disable(integration: IntegrationArg, tenant: Tenant) -> None:
+    """Stop scans; the inventory is kept."""
+    from tether.services import integrations as service
+
+    with client_runtime(tenant) as (rt, scope):
+        service.set_enabled(rt, scope, integration, False)
+    typer.echo(f"{integration} disabled")
+
+
+@integrations_app.command("uninstall")
+def uninstall(
+    integration: IntegrationArg,
+    tenant: Tenant,
+    reason: Annotated[str, typer.Option(help="Why (required, kept in the audit log).")],
+    children: Annotated[
+        str | None, typer.Option(help="For a parent: 'uninstall' or 'keep' its linked accounts.")
+    ] = None,
+) -> None:
+    """Remove the integration, its profiles, scans and inventory."""
+    from tether.services import integrations as service
+
+    with client_runtime(tenant) as (rt, scope):
+        service.uninstall(rt, scope, integration, reason, children)
+    typer.echo(f"{integration} uninstalled")
+
+
+@integrations_app.command("sync")
+def sync(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = False) -> None:
+    """Follow the Organization: add accounts that joined, mark those that left."""
+    from tether.services import integrations as service
+
+    with client_runtime(tenant) as (rt, scope):
+        result = service.sync_organization(rt, scope, integration)
+    shown = {"added": result.added, "failed": result.failed, "statusChanged": result.status_changed}
+    if as_json:
+        print_json(shown)
+    else:
+        typer.echo(
+            f"added {len(result.added)}, failed {len(result.failed)}, "
+            f"status changed {len(result.status_changed)}"
+        )
+
+
+@integrations_app.command("scan")
+def scan(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = False) -> None:
+    """Scan now, in this process, and print the result."""
+    from tether.services.scans import run_scan, start_scan
+
+    with client_runtime(tenant) as (rt, scope):
+        queued = start_scan(rt.db, scope, integration, "manual", "cli")
+        done = run_scan(rt, scope, queued.id)
+    shown = {
+        "id": done.id,
+        "status": done.status,
+        "unitsTotal": done.units_total,
+        "resourcesFound": done.resources_found,
+        "apiCalls": done.api_calls,
+        "error": done.error,
+    }
+    if as_json:
+        print_json(shown)
+    else:
+        typer.echo(
+            f"scan {done.id}: {done.status}, {done.resources_found} resources, "
+            f"{done.units_total} units, {done.api_calls} API calls"
+        )
+    raise typer.Exit(0 if done.status in ("ok", "partial") else 1)
+
+
+def _show(shown: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print_json(shown)
+        return
+    for key in ("id", "displayName", "accountNumber", "regions", "status", "authorization"):
+        typer.echo(f"{key}: {shown.get(key)}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tether.aws.regions import RegionSelection
 from tether.domain.credentials import AccessKey, credential_from_form
+from tether.domain.formats import opsramp_time
 from tether.domain.tenancy import TenantKind
 from tether.domain.validation import ValidationReport
 from tether.errors import Conflict, InvalidInput, NotFound, TetherError
@@ -404,3 +405,39 @@ def sync_organization(rt: Runtime, scope: TenantScope, integration_id: str) -> S
     holder, credential = parent_credential(rt, scope, integration)
     identity = rt.sessions.identity(credential, holder.id)
     return sync_linked_accounts(rt, scope, holder, identity, credential)
+
+
+def view(
+    rt: Runtime, scope: TenantScope, integration: Integration, full: bool = False
+) -> dict[str, Any]:
+    """An integration as OpsRamp's API shows it, plus Tether's fields; ``full`` adds the
+    integration page's details. Never a secret: keys are masked."""
+    holder, shown = credential_of(rt, scope, integration)
+    credential: dict[str, Any] = {
+        "Name": integration.display_name,
+        "AccountNumber": integration.account_id,
+        "Regions": integration.regions_requested,
+        **{key: value for key, value in shown.items() if value is not None},
+    }
+    out: dict[str, Any] = {
+        "id": integration.id,
+        "integration": {"id": "AWS", "name": "AWS"},
+        "displayName": integration.display_name,
+        "credential": credential,
+        "installedBy": integration.installed_by,
+        "installedTime": opsramp_time(integration.installed_at),
+        "status": integration.status,
+        "statusReason": integration.status_reason,
+        "accountNumber": integration.account_id,
+        "accountName": integration.account_name,
+        "regions": integration.regions,
+        "authorization": integration.authorization,
+        "parentId": integration.parent_id,
+        "installAllLinkedAccounts": integration.install_all_linked,
+        "memberRoleName": holder.member_role_name,
+        "organizationStatus": integration.org_status,
+        "lastScanId": integration.last_scan_id,
+    }
+    if full:
+        out.update(detail(rt, scope, integration))
+    return out

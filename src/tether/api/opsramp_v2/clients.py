@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from tether.api.deps import DB, Scope
 from tether.api.errors import ERROR_RESPONSES
-from tether.api.opsramp_v2.formats import opsramp_time
 from tether.api.paging import Paged, PageParams, QueryString, paged
+from tether.domain.formats import opsramp_time
 from tether.services import clients
 from tether.services.clients import ClientDetails, ClientInput
 from tether.store.models import Tenant

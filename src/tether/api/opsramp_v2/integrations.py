@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from tether.api.deps import Scope
 from tether.api.errors import ERROR_RESPONSES
-from tether.api.opsramp_v2.formats import opsramp_time
 from tether.api.paging import Paged, PageParams, QueryString, paged
 from tether.api.runtime import RT
 from tether.security.scoping import TenantScope
@@ -52,39 +51,7 @@ class IntegrationOut(BaseModel):
 def render(
     rt: Runtime, scope: TenantScope, integration: Integration, full: bool = False
 ) -> IntegrationOut:
-    credential: dict[str, Any] = {
-        "Name": integration.display_name,
-        "AccountNumber": integration.account_id,
-        "Regions": integration.regions_requested,
-    }
-    holder, loaded = service.credential_of(rt, scope, integration)
-    credential.update({k: v for k, v in loaded.items() if v is not None})
-    out = IntegrationOut(
-        id=integration.id,
-        integration={"id": "AWS", "name": "AWS"},
-        displayName=integration.display_name,
-        credential=credential,
-        installedBy=integration.installed_by,
-        installedTime=opsramp_time(integration.installed_at),
-        status=integration.status,
-        statusReason=integration.status_reason,
-        accountNumber=integration.account_id,
-        accountName=integration.account_name,
-        regions=integration.regions,
-        authorization=integration.authorization,
-        parentId=integration.parent_id,
-        installAllLinkedAccounts=integration.install_all_linked,
-        memberRoleName=holder.member_role_name
-        if integration.parent_id
-        else integration.member_role_name,
-        organizationStatus=integration.org_status,
-        lastScanId=integration.last_scan_id,
-    )
-    if full:
-        detail = service.detail(rt, scope, integration)
-        for key, value in detail.items():
-            setattr(out, key, value)
-    return out
+    return IntegrationOut(**service.view(rt, scope, integration, full))
 
 
 @router.get("/available/search", response_model=Paged[dict[str, Any]], summary="Integration types")
