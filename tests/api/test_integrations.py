@@ -219,3 +219,86 @@ def test_uninstall_needs_a_reason(
     )
     assert done.status_code == 200
     assert aws_api.client.get(url, headers=aws_api.headers()).status_code == 404
+
+
+def test_update_renames_and_revalidates_regions_and_keys(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization, aws_faults: FaultProxy
+) -> None:
+    member = aws_org.onboarded_member_ids[0]
+    installed = aws_api.client.post(
+        _url(client_id, "install/AWS"),
+        json=install_body(aws_org, member),
+        headers=aws_api.headers(),
+    ).json()
+    url = _url(client_id, f"installed/{installed['id']}")
+    renamed = aws_api.client.post(
+        url, json={"displayName": "AWS production"}, headers=aws_api.headers()
+    )
+    assert renamed.json()["displayName"] == "AWS production"
+
+    more = aws_api.client.post(
+        url, json={"credential": {"Regions": "us-east-1,ap-southeast-2"}}, headers=aws_api.headers()
+    )
+    assert more.status_code == 200, more.text
+    assert more.json()["regions"] == ["us-east-1", "ap-southeast-2"]
+
+    aws_faults.add_rule("region_disabled", account_id=member, region="eu-west-1", service="ec2")
+    refused = aws_api.client.post(
+        url, json={"credential": {"Regions": "us-east-1,eu-west-1"}}, headers=aws_api.headers()
+    )
+    assert (refused.status_code, refused.json()["code"]) == (400, "validation_failed")
+    assert "eu-west-1" in refused.json()["message"]
+    unchanged = aws_api.client.get(url, headers=aws_api.headers()).json()
+    assert unchanged["regions"] == ["us-east-1", "ap-southeast-2"]
+
+    bad_key = aws_api.client.post(
+        url,
+        json={"credential": {"AccessKey": "AKIAUNKNOWNKEY000000", "SecurityKey": "x" * 40}},
+        headers=aws_api.headers(),
+    )
+    assert (bad_key.status_code, bad_key.json()["code"]) == (400, "validation_failed")
+    for body, field in [
+        ({"credential": {"AWSType": "IAM"}}, "credential.AWSType"),
+        ({"credential": {"Regions": "nowhere-1"}}, "credential.Regions"),
+        ({"owner": "me"}, "owner"),
+    ]:
+        response = aws_api.client.post(url, json=body, headers=aws_api.headers())
+        assert response.status_code == 400, response.text
+        assert field in response.json()["fields"]
+
+
+def test_another_clients_integration_is_not_found(
+    aws_api: Api, client_id: str, aws_org: EmulatedOrganization
+) -> None:
+    from tether.domain.tenancy import Role
+
+    installed = aws_api.client.post(
+        _url(client_id, "install/AWS"),
+        json=install_body(aws_org, aws_org.onboarded_member_ids[0]),
+        headers=aws_api.headers(),
+    ).json()
+    other = aws_api.create_client("Other client")["uniqueId"]
+    key, secret = aws_api.add_api_client(other, Role.CLIENT_ADMIN, name="other-admin")
+    headers = aws_api.headers(key, secret)
+    for method, path in [
+        ("GET", f"installed/{installed['id']}"),
+        ("POST", f"installed/{installed['id']}/disable"),
+    ]:
+        own_tenant = aws_api.client.request(method, _url(other, path), headers=headers)
+        assert own_tenant.status_code == 404
+        foreign = aws_api.client.request(method, _url(client_id, path), headers=headers)
+        assert (foreign.status_code, foreign.json()["code"]) == (404, "tenant_not_found")
+    viewer_key, viewer_secret = aws_api.add_api_client(client_id, Role.VIEWER, name="viewer")
+    viewer = aws_api.headers(viewer_key, viewer_secret)
+    assert (
+        aws_api.client.get(
+            _url(client_id, f"installed/{installed['id']}"), headers=viewer
+        ).status_code
+        == 200
+    )
+    assert (
+        aws_api.client.post(
+            _url(client_id, f"installed/{installed['id']}/disable"), headers=viewer
+        ).status_code
+        == 403
+    )
