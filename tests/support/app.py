@@ -177,13 +177,21 @@ def serving(env: dict[str, str], log: Path) -> Iterator[str]:
             process.wait()
 
 
-@pytest.fixture
-def running_server(tether_env: dict[str, str], tmp_path: Path) -> Iterator[RunningServer]:
+@contextmanager
+def bootstrapped_server(env: dict[str, str], log: Path) -> Iterator[RunningServer]:
     """``tether bootstrap --json``, then ``tether serve`` in its own process on a free port."""
-    env = {**tether_env, "TETHER_PORT": str(free_port())}
+    env = {**env, "TETHER_PORT": str(free_port())}
     bootstrapped = tether_command("bootstrap", "--json", env=env)
     assert bootstrapped.returncode == 0, bootstrapped.stderr
     boot = json.loads(bootstrapped.stdout)
-    log = tmp_path / "serve.log"
     with serving(env, log) as base_url:
         yield RunningServer(base_url=base_url, env=env, log=log, boot=boot)
+
+
+@pytest.fixture
+def running_server(tether_env: dict[str, str], tmp_path: Path) -> Iterator[RunningServer]:
+    """A bootstrapped ``tether serve`` without AWS (no demo emulator either)."""
+    with bootstrapped_server(
+        {**tether_env, "TETHER_DEMO": "false"}, tmp_path / "serve.log"
+    ) as server:
+        yield server

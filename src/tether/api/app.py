@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -9,11 +13,15 @@ import tether
 from tether.api import auth, health
 from tether.api.errors import install_error_handlers
 from tether.api.limits import BodySizeLimit, SecurityHeaders
-from tether.api.opsramp_v2 import clients
-from tether.api.v1 import audit, aws_setup
+from tether.api.opsramp_v2 import clients, integrations, profiles
+from tether.api.v1 import audit, aws_setup, scans
 from tether.config import Settings
+from tether.jobs.inline import InlineRunner
+from tether.jobs.scheduler import Scheduler
 from tether.security.secretbox import SecretBox
 from tether.services.keys import load_secret_box
+from tether.services.runtime import Runtime
+from tether.services.scans import use_runner
 from tether.store.db import Database
 from tether.web import routes as web_routes
 
@@ -23,24 +31,57 @@ Get a token from `POST /tenancy/auth/oauth/token` (client-credentials grant) and
 as `Authorization: Bearer <token>`. Errors are JSON `{"code", "message"}`."""
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    stop = threading.Event()
+    scheduler = None
+    if app.state.background:
+        # Scheduled scans; the claim in the database keeps them exactly-once however many
+        # processes run a scheduler.
+        scheduler = threading.Thread(
+            target=Scheduler(app.state.db).run_forever,
+            args=(stop, 30.0),
+            name="scheduler",
+            daemon=True,
+        )
+        scheduler.start()
+    yield
+    stop.set()
+    if scheduler is not None:
+        scheduler.join(timeout=10)
+    app.state.runner.shutdown()
+
+
 def create_app(
-    settings: Settings, db: Database | None = None, secret_box: SecretBox | None = None
+    settings: Settings,
+    db: Database | None = None,
+    secret_box: SecretBox | None = None,
+    background: bool = False,
 ) -> FastAPI:
+    """The app; ``background`` also runs the scan scheduler (``tether serve`` does)."""
     app = FastAPIOffline(
+        lifespan=_lifespan,
         title="Tether",
         version=tether.__version__,
         description=API_DESCRIPTION,
         static_url="/static/docs",
     )
     app.state.settings = settings
+    app.state.background = background
     app.state.db = db or Database(settings.effective_database_url)
     app.state.secret_box = secret_box or load_secret_box(settings)
+    app.state.runtime = Runtime.create(settings, app.state.db, app.state.secret_box)
+    app.state.runner = InlineRunner(app.state.runtime)
+    use_runner(app.state.runner.submit)
     install_error_handlers(app)
     for router in (
         auth.router,
         clients.router,
         audit.router,
         aws_setup.router,
+        integrations.router,
+        profiles.router,
+        scans.router,
         health.router,
         web_routes.router,
     ):

@@ -31,6 +31,7 @@ from tether.services.runtime import Runtime
 from tether.store.db import Database
 from tether.store.models import DiscoveryProfile, Integration, Scan, ScanUnit
 from tether.store.repositories.integrations import IntegrationRepository
+from tether.store.repositories.profiles import ProfileRepository
 from tether.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,15 @@ def start_scan(
     with db.transaction() as session:
         integration = IntegrationRepository(session, scope).get(integration_id)
         _require_scannable(integration)
+        pending = session.scalars(
+            select(Scan).where(
+                Scan.tenant_id == scope.tenant_id,
+                Scan.integration_id == integration_id,
+                Scan.status.in_(("queued", "running")),
+            )
+        ).first()
+        if pending is not None:
+            return pending  # one scan at a time per integration; a second ask joins it
         scan = Scan(
             id=str(uuid.uuid4()),
             tenant_id=scope.tenant_id,
@@ -144,12 +154,8 @@ def run_scan(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
 
 def _plan(rt: Runtime, scope: TenantScope, integration: Integration) -> list[Unit]:
     with rt.db.transaction() as session:
-        profiles = session.scalars(
-            select(DiscoveryProfile).where(
-                DiscoveryProfile.tenant_id == scope.tenant_id,
-                DiscoveryProfile.integration_id == integration.id,
-            )
-        ).all()
+        profiles = ProfileRepository(session, scope).for_integration(integration.id)
+    # No profile selects nothing: the user removed them all (install creates one).
     wanted = selected_type_codes([p.policy for p in profiles])
     units: list[Unit] = []
     for spec in RESOURCE_TYPES:
@@ -236,12 +242,7 @@ def _inherit_profiles(rt: Runtime, scope: TenantScope, integration: Integration)
     if integration.parent_id is None or integration.profiles_inherited:
         return
     with rt.db.transaction() as session:
-        parent_profiles = session.scalars(
-            select(DiscoveryProfile).where(
-                DiscoveryProfile.tenant_id == scope.tenant_id,
-                DiscoveryProfile.integration_id == integration.parent_id,
-            )
-        ).all()
+        parent_profiles = ProfileRepository(session, scope).for_integration(integration.parent_id)
         for profile in parent_profiles:
             session.add(
                 DiscoveryProfile(
