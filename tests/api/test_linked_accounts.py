@@ -150,3 +150,61 @@ def test_uninstalling_a_parent_needs_a_choice_for_its_children(
         f"/api/v1/tenants/{client_id}/integrations/{alone['id']}/scans", headers=aws_api.headers()
     )
     assert _wait(aws_api, client_id, scan.json()["id"])["status"] == "ok"
+
+
+def test_sync_marks_closed_and_removed_accounts_and_their_scans_stop(
+    aws_api: Api, moto_server: MotoServer, fault_proxy: FaultProxy, moto_clients: EmulatorClients
+) -> None:
+    # An Organization of its own: this test closes and removes members.
+    org = build_organization(
+        moto_server.endpoint_url,
+        OrganizationSpec(
+            members=default_members(3, without_role=0),
+            regions=("us-east-1",),
+            instances_per_region=1,
+            name_prefix="closing",
+        ),
+    )
+    fault_proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
+    client_id = aws_api.create_client("Closing client")["uniqueId"]
+    parent = _install_parent(aws_api, client_id, org)
+    children = {c["accountNumber"]: c["id"] for c in parent["linkedAccounts"]}
+    closing, leaving, staying = org.member_account_ids
+    scan = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{children[closing]}/scans",
+        headers=aws_api.headers(),
+    )
+    assert _wait(aws_api, client_id, scan.json()["id"])["resourcesFound"] == 1
+
+    organizations = moto_clients.as_account("organizations", org.management_account_id)
+    organizations.close_account(AccountId=closing)
+    organizations.remove_account_from_organization(AccountId=leaving)
+    sync = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{parent['id']}/organization/sync",
+        headers=aws_api.headers(),
+    ).json()
+    assert set(sync["statusChanged"]) == {children[closing], children[leaving]}
+    detail = aws_api.client.get(
+        _url(client_id, f"installed/{parent['id']}"), headers=aws_api.headers()
+    ).json()
+    status = {c["accountNumber"]: c["organizationStatus"] for c in detail["linkedAccounts"]}
+    assert status[leaving] == "REMOVED"
+    assert status[closing] in ("SUSPENDED", "PENDING_CLOSURE", "CLOSED")
+    assert status[staying] == "ACTIVE"
+    refused = aws_api.client.post(
+        f"/api/v1/tenants/{client_id}/integrations/{children[closing]}/scans",
+        headers=aws_api.headers(),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "account_not_active")
+    # The inventory of a closed account is kept.
+    from sqlalchemy import func, select
+
+    from tether.store.models import Resource
+
+    with aws_api.db.transaction() as session:
+        kept = session.scalar(
+            select(func.count()).where(
+                Resource.integration_id == children[closing], Resource.deleted_at.is_(None)
+            )
+        )
+    assert kept == 1
