@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=7199, ge=60, le=86400)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
+    demo: bool | Literal["auto"] = Field(
+        default="auto",
+        description="`tether serve` runs an emulated AWS organization: true, false, or auto "
+        "(when no AWS endpoint and no host AWS credentials are configured).",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -117,6 +122,7 @@ class Settings(BaseSettings):
             "token_ttl_seconds": self.token_ttl_seconds,
             "max_request_bytes": self.max_request_bytes,
             "log_level": self.log_level,
+            "demo": self.demo,
         }
 
 

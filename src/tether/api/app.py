@@ -49,6 +49,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     stop.set()
     if scheduler is not None:
         scheduler.join(timeout=10)
+    use_runner(None)
     app.state.runner.shutdown()
 
 

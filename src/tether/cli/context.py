@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tether.security.scoping import TenantScope
     from tether.services.runtime import Runtime
     from tether.store.db import Database
+    from tether.store.models import Scan
 
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -94,3 +95,15 @@ def client_runtime(tenant_id: str) -> Iterator[tuple[Runtime, TenantScope]]:
             yield Runtime.create(settings, db, load_secret_box(settings)), system_scope(ref)
         finally:
             db.dispose()
+
+
+def run_scan_here(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
+    """Run a scan in this process. If it is interrupted (Ctrl-C), it ends failed rather than
+    "running" for ever: a running scan is joined, not repeated, by the next one started."""
+    from tether.services.scans import finish_scan, run_scan
+
+    try:
+        return run_scan(rt, scope, scan_id)
+    except BaseException as error:
+        finish_scan(rt, scope, scan_id, "failed", f"stopped: {type(error).__name__}")
+        raise

@@ -11,7 +11,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from tether.cli.context import client_runtime, fail, load_settings, print_json, reported_errors
+from tether.cli.context import (
+    client_runtime,
+    fail,
+    load_settings,
+    print_json,
+    reported_errors,
+    run_scan_here,
+)
 from tether.domain.credentials import AwsType, credential_from_form
 from tether.domain.validation import Outcome, Step, ValidationReport
 
@@ -254,11 +261,11 @@ def sync(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = False) -
 @integrations_app.command("scan")
 def scan(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = False) -> None:
     """Scan now, in this process, and print the result."""
-    from tether.services.scans import run_scan, start_scan
+    from tether.services.scans import start_scan
 
     with client_runtime(tenant) as (rt, scope):
         queued = start_scan(rt.db, scope, integration, "manual", "cli")
-        done = run_scan(rt, scope, queued.id)
+        done = run_scan_here(rt, scope, queued.id)
     shown = {
         "id": done.id,
         "status": done.status,

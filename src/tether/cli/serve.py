@@ -15,31 +15,47 @@ if TYPE_CHECKING:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (TETHER_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (TETHER_PORT).")] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option(
+            "--demo/--no-demo",
+            help="Run an emulated AWS organization (TETHER_DEMO; default: when no AWS is set up).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the console and the API on the configured database."""
     import uvicorn
 
     from tether.api.app import create_app
+    from tether.demo import demo_aws
     from tether.services.bootstrap import bootstrap
     from tether.services.keys import load_secret_box
 
     settings = load_settings()
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides = {
+        k: v for k, v in {"host": host, "port": port, "demo": demo}.items() if v is not None
+    }
     if overrides:
         settings = settings.model_copy(update=overrides)
     configure_logging(settings.log_level)
-    with reported_errors():
+    # The demo's emulator runs until uvicorn returns (or a signal unwinds this block).
+    with reported_errors(), demo_aws(settings) as running_demo:
+        if running_demo is not None:
+            settings = running_demo.settings
         db = open_database(settings)
         box = load_secret_box(settings)
         result = bootstrap(db)
-    _announce(settings.base_url, result)
-    uvicorn.run(
-        create_app(settings, db, box),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-    )
+        _announce(settings.base_url, result)
+        if running_demo is not None:
+            typer.echo(running_demo.banner())
+        uvicorn.run(
+            create_app(settings, db, box, background=True),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,
+        )
 
 
 def _announce(base_url: str, result: BootstrapResult) -> None:

@@ -11,10 +11,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 
 from tether.aws.errors import AwsFailure, FailureKind, classify
 from tether.aws.sessions import AwsIdentity
@@ -23,7 +23,7 @@ from tether.catalog.registry import RESOURCE_TYPES, resource_type
 from tether.discovery.collector import collect
 from tether.discovery.inventory import apply_scope
 from tether.domain.profile_rules import ALL, selected_types
-from tether.errors import Conflict
+from tether.errors import Conflict, TetherError
 from tether.security.scoping import TenantScope
 from tether.services.integration_access import identity_for, parent_credential
 from tether.services.linked_accounts import sync_linked_accounts
@@ -104,14 +104,30 @@ class Unit:
 
 
 def run_scan(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
-    """Run a queued scan to its end; every outcome is recorded on the scan, never raised."""
+    """Run a queued scan to its end; every outcome is recorded on the scan, never raised.
+
+    Claiming the scan is atomic (queued -> running), so a scan handed over twice runs once.
+    """
     with rt.db.transaction() as session:
+        result = session.execute(
+            update(Scan)
+            .where(Scan.id == scan_id, Scan.tenant_id == scope.tenant_id, Scan.status == "queued")
+            .values(status="running", started_at=utcnow())
+        )
+        claimed = cast(CursorResult[Any], result).rowcount
         scan = session.get(Scan, scan_id)
         assert scan is not None
-        assert scan.tenant_id == scope.tenant_id
+        if not claimed:
+            return scan  # already run, or running elsewhere
         integration = IntegrationRepository(session, scope).get(scan.integration_id)
-        scan.status, scan.started_at = "running", utcnow()
         integration.last_scan_id = scan_id
+    try:
+        return _run_claimed(rt, scope, scan_id, integration)
+    except TetherError as error:
+        return finish_scan(rt, scope, scan_id, "failed", f"{error.message} ({error.code})")
+
+
+def _run_claimed(rt: Runtime, scope: TenantScope, scan_id: str, integration: Integration) -> Scan:
     notes: list[str] = []
     try:
         _inherit_profiles(rt, scope, integration)

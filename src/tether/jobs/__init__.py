@@ -1,0 +1,1 @@
+"""Work Tether does on its own: running scans, and starting scheduled ones."""
