@@ -208,3 +208,25 @@ def test_sync_marks_closed_and_removed_accounts_and_their_scans_stop(
             )
         )
     assert kept == 1
+
+
+def test_organizational_unit_filters_choose_the_members(
+    aws_api: Api, big_org: EmulatedOrganization
+) -> None:
+    client_id = aws_api.create_client("OU client")["uniqueId"]
+    development = big_org.organizational_unit_ids["Development"]
+    production = big_org.organizational_unit_ids["Production"]
+    in_ou = {
+        ou: {a.account_id for a in big_org.accounts if a.parent_id == ou}
+        for ou in (development, production)
+    }
+    assert in_ou[development]
+    assert in_ou[production]
+    excluded = _install_parent(
+        aws_api, client_id, big_org, excludeOrganizationalUnits=[development]
+    )
+    linked = {c["accountNumber"] for c in excluded["linkedAccounts"]}
+    assert not linked & in_ou[development]
+    assert in_ou[production] <= linked
+    included = _install_parent(aws_api, client_id, big_org, includeOrganizationalUnits=[production])
+    assert {c["accountNumber"] for c in included["linkedAccounts"]} == in_ou[production]
