@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.app import Api, make_api
+from tests.support.app import Api
 from tether.emulator import EmulatedOrganization, FaultProxy
-from tether.store.db import Database
 
 REGIONS = "us-east-1,eu-west-1"
-
-
-@pytest.fixture
-def aws_api(sqlite_database: Database, tmp_path: Path, aws_faults: FaultProxy) -> Iterator[Api]:
-    yield from make_api(
-        sqlite_database,
-        tmp_path,
-        aws_endpoint_url=aws_faults.endpoint_url,
-        iam_propagation_seconds=0.5,
-    )
 
 
 @pytest.fixture

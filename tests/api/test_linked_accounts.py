@@ -3,49 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.test_integrations import _url, _wait, install_body
-from tests.emulator.plugin import EmulatorClients
-from tests.support.app import Api, make_api
+from tests.emulator.plugin import EmulatorClients, organization_of
+from tests.support.app import Api
 from tether.emulator import (
     EmulatedOrganization,
     FaultProxy,
     MotoServer,
-    OrganizationSpec,
-    build_organization,
-    default_members,
 )
-from tether.store.db import Database
 
 
 @pytest.fixture(scope="module")
 def big_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganization:
-    org = build_organization(
-        moto_server.endpoint_url,
-        OrganizationSpec(
-            members=default_members(4, without_role=1),
-            regions=("us-east-1",),
-            instances_per_region=1,
-            name_prefix="linked",
-        ),
-    )
-    fault_proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
-    return org
-
-
-@pytest.fixture
-def aws_api(sqlite_database: Database, tmp_path: Path, aws_faults: FaultProxy) -> Iterator[Api]:
-    yield from make_api(
-        sqlite_database,
-        tmp_path,
-        aws_endpoint_url=aws_faults.endpoint_url,
-        iam_propagation_seconds=0.5,
-    )
+    return organization_of(moto_server, fault_proxy, "linked")
 
 
 def _install_parent(
@@ -156,16 +130,7 @@ def test_sync_marks_closed_and_removed_accounts_and_their_scans_stop(
     aws_api: Api, moto_server: MotoServer, fault_proxy: FaultProxy, moto_clients: EmulatorClients
 ) -> None:
     # An Organization of its own: this test closes and removes members.
-    org = build_organization(
-        moto_server.endpoint_url,
-        OrganizationSpec(
-            members=default_members(3, without_role=0),
-            regions=("us-east-1",),
-            instances_per_region=1,
-            name_prefix="closing",
-        ),
-    )
-    fault_proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
+    org = organization_of(moto_server, fault_proxy, "closing", members=3, without_role=0)
     client_id = aws_api.create_client("Closing client")["uniqueId"]
     parent = _install_parent(aws_api, client_id, org)
     children = {c["accountNumber"]: c["id"] for c in parent["linkedAccounts"]}

@@ -69,7 +69,7 @@ def test_the_integration_lifecycle_from_the_command_line(
         "integrations", "scan", integration["id"], "--tenant", client, "--json", env=env
     )
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr
-    assert json.loads(scanned.stdout)["status"] == "ok"
+    assert json.loads(scanned.stdout)["scanStatus"] == "ok"
 
     assert (
         tether_command(

@@ -14,30 +14,18 @@ import pytest
 from opsramp.binding import connect
 from opsramp.msp import Clients
 
+from tests.emulator.plugin import organization_of
 from tests.support.app import RunningServer, bootstrapped_server
 from tether.emulator import (
     EmulatedOrganization,
     FaultProxy,
     MotoServer,
-    OrganizationSpec,
-    build_organization,
-    default_members,
 )
 
 
 @pytest.fixture(scope="module")
 def org_of_five(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganization:
-    org = build_organization(
-        moto_server.endpoint_url,
-        OrganizationSpec(
-            members=default_members(4, without_role=1),
-            regions=("us-east-1",),
-            instances_per_region=1,
-            name_prefix="e2e",
-        ),
-    )
-    fault_proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
-    return org
+    return organization_of(moto_server, fault_proxy, "e2e")
 
 
 @pytest.fixture

@@ -21,8 +21,10 @@ from tether.emulator import (
     EmulatedOrganization,
     FaultProxy,
     MotoServer,
+    OrganizationSpec,
     act_as,
     build_organization,
+    default_members,
 )
 
 # Any keys work for setup straight against moto, where they act as moto's default account.
@@ -151,3 +153,21 @@ def aws_clients(fault_proxy: FaultProxy) -> EmulatorClients:
 def moto_clients(moto_server: MotoServer) -> EmulatorClients:
     """Clients straight to moto (no trust enforcement, no faults)."""
     return EmulatorClients(moto_server.endpoint_url)
+
+
+def organization_of(
+    moto: MotoServer, proxy: FaultProxy, name_prefix: str, members: int = 4, without_role: int = 1
+) -> EmulatedOrganization:
+    """A small Organization of its own (one region, one instance per account), for tests
+    that change its membership; the proxy verifies its trusted keys' signatures."""
+    org = build_organization(
+        moto.endpoint_url,
+        OrganizationSpec(
+            members=default_members(members, without_role=without_role),
+            regions=("us-east-1",),
+            instances_per_region=1,
+            name_prefix=name_prefix,
+        ),
+    )
+    proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
+    return org

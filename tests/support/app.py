@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from tether.api.app import create_app
 from tether.config import Settings
 from tether.domain.tenancy import Role
+from tether.emulator import FaultProxy
 from tether.security import tokens
 from tether.security.passwords import hash_secret
 from tether.security.scoping import system_scope
@@ -102,6 +103,17 @@ def make_api(db: Database, data_dir: Path, **settings_overrides: Any) -> Iterato
 def api(sqlite_database: Database, tmp_path: Path) -> Iterator[Api]:
     """The app on SQLite, bootstrapped."""
     yield from make_api(sqlite_database, tmp_path)
+
+
+@pytest.fixture
+def aws_api(sqlite_database: Database, tmp_path: Path, aws_faults: FaultProxy) -> Iterator[Api]:
+    """The app on SQLite with every AWS call going through the fault proxy."""
+    yield from make_api(
+        sqlite_database,
+        tmp_path,
+        aws_endpoint_url=aws_faults.endpoint_url,
+        iam_propagation_seconds=0.5,
+    )
 
 
 @pytest.fixture

@@ -107,3 +107,29 @@ def run_scan_here(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
     except BaseException as error:
         finish_scan(rt, scope, scan_id, "failed", f"stopped: {type(error).__name__}")
         raise
+
+
+def report_scan(done: Scan, as_json: bool, **extra: Any) -> NoReturn:
+    """Print a finished scan (``extra`` first in JSON) and exit 0 if it collected anything."""
+    if as_json:
+        print_json(
+            {
+                **extra,
+                "scanId": done.id,
+                "installedIntegrationId": done.integration_id,
+                "scanStatus": done.status,
+                "unitsTotal": done.units_total,
+                "resourcesFound": done.resources_found,
+                "apiCalls": done.api_calls,
+                "error": done.error,
+            }
+        )
+    else:
+        typer.echo(
+            f"scan {done.id} of {done.integration_id}: {done.status}, "
+            f"{done.resources_found} resources, {done.units_total} units, "
+            f"{done.api_calls} API calls"
+        )
+        if done.error:
+            typer.echo(f"error: {done.error}")
+    raise typer.Exit(0 if done.status in ("ok", "partial") else 1)

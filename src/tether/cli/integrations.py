@@ -16,6 +16,7 @@ from tether.cli.context import (
     fail,
     load_settings,
     print_json,
+    report_scan,
     reported_errors,
     run_scan_here,
 )
@@ -266,22 +267,7 @@ def scan(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = False) -
     with client_runtime(tenant) as (rt, scope):
         queued = start_scan(rt.db, scope, integration, "manual", "cli")
         done = run_scan_here(rt, scope, queued.id)
-    shown = {
-        "id": done.id,
-        "status": done.status,
-        "unitsTotal": done.units_total,
-        "resourcesFound": done.resources_found,
-        "apiCalls": done.api_calls,
-        "error": done.error,
-    }
-    if as_json:
-        print_json(shown)
-    else:
-        typer.echo(
-            f"scan {done.id}: {done.status}, {done.resources_found} resources, "
-            f"{done.units_total} units, {done.api_calls} API calls"
-        )
-    raise typer.Exit(0 if done.status in ("ok", "partial") else 1)
+    report_scan(done, as_json)
 
 
 def _show(shown: dict[str, object], as_json: bool) -> None:

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tether.cli.context import client_runtime, fail, print_json, run_scan_here
+from tether.cli.context import client_runtime, fail, print_json, report_scan, run_scan_here
 
 if TYPE_CHECKING:
     from tether.domain.profiles import ProfileDocument
@@ -151,24 +151,4 @@ def scan(profile_id: ProfileId, tenant: Tenant, as_json: AsJson = False) -> None
             rt.db, scope, profile_id, start_scan, trigger="manual", requested_by="cli"
         )
         done = run_scan_here(rt, scope, started.scan.id)
-    shown = {
-        "profileId": started.profile.id,
-        "installedIntegrationId": done.integration_id,
-        "scanId": done.id,
-        "scanStatus": done.status,
-        "unitsTotal": done.units_total,
-        "resourcesFound": done.resources_found,
-        "apiCalls": done.api_calls,
-        "error": done.error,
-    }
-    if as_json:
-        print_json(shown)
-    else:
-        typer.echo(
-            f"scan {done.id} of {done.integration_id}: {done.status}, "
-            f"{done.resources_found} resources, {done.units_total} units, "
-            f"{done.api_calls} API calls"
-        )
-        if done.error:
-            typer.echo(f"error: {done.error}")
-    raise typer.Exit(0 if done.status in ("ok", "partial") else 1)
+    report_scan(done, as_json, profileId=started.profile.id)

@@ -26,6 +26,8 @@ from pydantic import (
     field_validator,
 )
 
+from tether.domain.formats import opsramp_time
+
 # ALL, profile_matches and selected_types are re-exported: importable with the models.
 from tether.domain.profile_rules import ALL as ALL
 from tether.domain.profile_rules import (
@@ -222,10 +224,6 @@ class ProfileInput(BaseModel):
     lastRunTime: str | None = ReadOnly
     createdTime: str | None = ReadOnly
     updatedTime: str | None = ReadOnly
-
-
-def opsramp_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 class ProfileDocument(BaseModel):
