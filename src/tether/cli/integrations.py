@@ -132,6 +132,7 @@ def install(
     The secret may be left out of the file and given in TETHER_SECURITY_KEY instead."""
     import os
 
+    from tether.services import integration_views as views
     from tether.services import integrations as service
 
     try:
@@ -162,19 +163,20 @@ def install(
                     _print_step(step)
                 console.print("[red]not installed: nothing stored[/red]")
             raise typer.Exit(1) from None
-        shown = service.view(rt, scope, installed.integration, full=True)
+        shown = views.view(rt, scope, installed.integration, full=True)
     _show(shown, as_json)
 
 
 @integrations_app.command("list")
 def list_integrations(tenant: Tenant, as_json: AsJson = False) -> None:
     """The client's installed integrations, children under their parents."""
+    from tether.services import integration_views as views
     from tether.services import integrations as service
     from tether.store.paging import PageRequest
 
     with client_runtime(tenant) as (rt, scope):
         page = service.search(rt, scope, None, PageRequest(page_size=1000))
-        rows = [service.view(rt, scope, item) for item in page.items]
+        rows = [views.view(rt, scope, item) for item in page.items]
     if as_json:
         print_json(rows)
         return
@@ -198,10 +200,11 @@ def list_integrations(tenant: Tenant, as_json: AsJson = False) -> None:
 @integrations_app.command("show")
 def show(integration: IntegrationArg, tenant: Tenant, as_json: AsJson = True) -> None:
     """One integration with its regions, permissions, profiles, linked accounts, last scan."""
+    from tether.services import integration_views as views
     from tether.services import integrations as service
 
     with client_runtime(tenant) as (rt, scope):
-        shown = service.view(rt, scope, service.get(rt, scope, integration), full=True)
+        shown = views.view(rt, scope, service.get(rt, scope, integration), full=True)
     _show(shown, as_json)
 
 

@@ -12,6 +12,7 @@ from tether.api.errors import ERROR_RESPONSES
 from tether.api.paging import Paged, PageParams, QueryString, paged
 from tether.api.runtime import RT
 from tether.security.scoping import TenantScope
+from tether.services import integration_views as views
 from tether.services import integrations as service
 from tether.services.integrations import InstallRequest, UpdateRequest
 from tether.services.runtime import Runtime
@@ -51,7 +52,7 @@ class IntegrationOut(BaseModel):
 def render(
     rt: Runtime, scope: TenantScope, integration: Integration, full: bool = False
 ) -> IntegrationOut:
-    return IntegrationOut(**service.view(rt, scope, integration, full))
+    return IntegrationOut(**views.view(rt, scope, integration, full))
 
 
 @router.get("/available/search", response_model=Paged[dict[str, Any]], summary="Integration types")
