@@ -60,6 +60,16 @@ def test_the_integration_lifecycle_from_the_command_line(
     assert integration["accountNumber"] == member
     assert aws_org.trusted_keys.secret_access_key not in installed.stdout
 
+    renamed = tether_command(
+        "integrations", "update", integration["id"], "--tenant", client, "--name", "Renamed",
+        "--regions", "us-east-1,eu-west-1", "--json", env=env,
+    )  # fmt: skip
+    assert renamed.returncode == 0, renamed.stdout + renamed.stderr
+    assert json.loads(renamed.stdout)["displayName"] == "Renamed"
+    assert json.loads(renamed.stdout)["regions"] == ["us-east-1", "eu-west-1"]
+    catalog = json.loads(tether_command("integrations", "available", "--json", env=env).stdout)
+    assert [(e["category"], e["name"]) for e in catalog] == [("Public Cloud", "AWS")]
+
     listed = json.loads(
         tether_command("integrations", "list", "--tenant", client, "--json", env=env).stdout
     )

@@ -121,6 +121,58 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 IntegrationArg = Annotated[str, typer.Argument(help="The integration's id (INTG-...).")]
 
 
+@integrations_app.command("available")
+def available(as_json: AsJson = False) -> None:
+    """What can be installed, by category."""
+    from tether.services.integrations import available as catalog
+
+    entries = catalog(None)
+    if as_json:
+        print_json(entries)
+        return
+    for entry in entries:
+        typer.echo(f"{entry['category']} > {entry['name']}: {entry['description']}")
+
+
+@integrations_app.command("update")
+def update(
+    integration: IntegrationArg,
+    tenant: Tenant,
+    name: Annotated[str | None, typer.Option(help="A new display name.")] = None,
+    regions: Annotated[str | None, typer.Option(help="'All' or a comma-separated list.")] = None,
+    access_key: Annotated[
+        str | None,
+        typer.Option(help="A new access key id; its secret comes from TETHER_SECURITY_KEY."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Rename, change regions or rotate keys; anything touching AWS is validated again."""
+    import os
+
+    from tether.services import integration_views as views
+    from tether.services import integrations as service
+
+    credential: dict[str, object] = {}
+    if regions is not None:
+        credential["Regions"] = regions
+    if access_key is not None:
+        credential["AccessKey"] = access_key
+        credential["SecurityKey"] = os.environ.get("TETHER_SECURITY_KEY") or typer.prompt(
+            "Security Key", hide_input=True
+        )
+    body = service.UpdateRequest(displayName=name, credential=credential or None)
+    with client_runtime(tenant) as (rt, scope):
+        try:
+            updated = service.update(rt, scope, integration, body)
+        except service.ValidationFailed as failed:
+            for step in failed.report.failures:
+                _print_step(step)
+            console.print("[red]not updated: the integration is unchanged[/red]")
+            raise typer.Exit(1) from None
+        shown = views.view(rt, scope, updated, full=True)
+    _show(shown, as_json)
+
+
 @integrations_app.command("install")
 def install(
     tenant: Tenant,

@@ -33,6 +33,28 @@ OuId = Annotated[
 ]
 SEARCH_KEYS = ("name", "status", "accountNumber", "parent")
 
+# What can be installed, by category as the seed's Available Integrations page shows it.
+AVAILABLE_INTEGRATIONS: list[dict[str, Any]] = [
+    {
+        "id": "AWS",
+        "name": "AWS",
+        "category": "Public Cloud",
+        "description": "Amazon Web Services accounts and Organizations, through IAM AssumeRole",
+        "credentialTypes": ["IAM with AssumeRole", "IAM", "AssumeRole from ambient credentials"],
+    }
+]
+
+
+def available(query_string: str | None) -> list[dict[str, Any]]:
+    terms = parse_query_string(query_string, ("name", "category"))
+    name, category = terms.get("name", "").lower(), terms.get("category", "").lower()
+    return [
+        entry
+        for entry in AVAILABLE_INTEGRATIONS
+        if name in str(entry["name"]).lower()
+        and (not category or category == str(entry["category"]).lower())
+    ]
+
 
 class InstallCredential(BaseModel):
     """The seed's install form, as OpsRamp's API names its fields."""

@@ -17,6 +17,7 @@ from tether.services import integrations as service
 from tether.services.integrations import InstallRequest, UpdateRequest
 from tether.services.runtime import Runtime
 from tether.store.models import Integration
+from tether.store.paging import Page
 
 router = APIRouter(
     prefix="/api/v2/tenants/{tenantId}/integrations",
@@ -25,15 +26,6 @@ router = APIRouter(
 )
 IntegrationId = Annotated[
     str, Path(alias="integrationId", max_length=48, pattern=r"^INTG-[0-9a-f-]{36}$")
-]
-CATALOG: list[dict[str, Any]] = [
-    {
-        "id": "AWS",
-        "name": "AWS",
-        "category": "Public Cloud",
-        "description": "Amazon Web Services accounts and Organizations, through IAM AssumeRole",
-        "credentialTypes": ["IAM with AssumeRole", "IAM", "AssumeRole from ambient credentials"],
-    }
 ]
 
 
@@ -59,17 +51,8 @@ def render(
 def available(
     scope: Scope, page: PageParams, queryString: QueryString = None
 ) -> Paged[dict[str, Any]]:
-    from tether.services.query import parse_query_string
-    from tether.store.paging import Page
-
-    terms = parse_query_string(queryString, ("name", "category"))
-    found = [
-        entry
-        for entry in CATALOG
-        if terms.get("name", entry["name"]).lower() in str(entry["name"]).lower()
-        and terms.get("category", entry["category"]).lower() == str(entry["category"]).lower()
-    ]
-    del scope
+    del scope  # the catalog is the same for every tenant; the scope checks the caller
+    found = service.available(queryString)
     return paged(Page(items=found, total=len(found), request=page), lambda entry: entry)
 
 
