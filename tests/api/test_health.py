@@ -26,6 +26,15 @@ def test_probes_docs_and_home(api: Api) -> None:
     schema = api.client.get("/openapi.json").json()
     assert "/api/v2/tenants/{tenantId}/clients/search" in schema["paths"]
     assert "/tenancy/auth/oauth/token" in schema["paths"]
+    # Validation errors are 400s, and the schema says so.
+    documented = {
+        code
+        for path in schema["paths"].values()
+        for op in path.values()
+        for code in op["responses"]
+    }
+    assert "422" not in documented
+    assert "ErrorBody" in schema["components"]["schemas"]
     home = api.client.get("/")
     assert api.partner_id in home.text
     assert home.headers["x-frame-options"] == "DENY"
