@@ -40,6 +40,18 @@ def _url(client_id: str, rest: str) -> str:
     return f"/api/v2/tenants/{client_id}/integrations/{rest}"
 
 
+def installed_in(
+    api: Api, client_id: str, org: EmulatedOrganization, account: str
+) -> dict[str, Any]:
+    """Install ``account``'s role and return the integration (the install must work)."""
+    response = api.client.post(
+        _url(client_id, "install/AWS"), json=install_body(org, account), headers=api.headers()
+    )
+    assert response.status_code == 200, response.text
+    installed: dict[str, Any] = response.json()
+    return installed
+
+
 def test_install_answers_like_opsramp_and_never_echoes_the_secret(
     aws_api: Api, client_id: str, aws_org: EmulatedOrganization
 ) -> None:
@@ -151,11 +163,7 @@ def test_scan_now_collects_ec2_instances_and_disable_stops_scans(
     aws_api: Api, client_id: str, aws_org: EmulatedOrganization
 ) -> None:
     member = aws_org.onboarded_member_ids[0]
-    installed = aws_api.client.post(
-        _url(client_id, "install/AWS"),
-        json=install_body(aws_org, member),
-        headers=aws_api.headers(),
-    ).json()
+    installed = installed_in(aws_api, client_id, aws_org, member)
     integration = installed["id"]
     scans = f"/api/v1/tenants/{client_id}/integrations/{integration}/scans"
     started = aws_api.client.post(scans, headers=aws_api.headers())
@@ -193,11 +201,7 @@ def test_scan_now_collects_ec2_instances_and_disable_stops_scans(
 def test_uninstall_needs_a_reason(
     aws_api: Api, client_id: str, aws_org: EmulatedOrganization
 ) -> None:
-    installed = aws_api.client.post(
-        _url(client_id, "install/AWS"),
-        json=install_body(aws_org, aws_org.onboarded_member_ids[0]),
-        headers=aws_api.headers(),
-    ).json()
+    installed = installed_in(aws_api, client_id, aws_org, aws_org.onboarded_member_ids[0])
     url = _url(client_id, f"installed/{installed['id']}")
     missing = aws_api.client.request("DELETE", url, json={}, headers=aws_api.headers())
     assert (missing.status_code, missing.json()["fields"]) == (400, ["uninstallReason"])
@@ -212,11 +216,7 @@ def test_update_renames_and_revalidates_regions_and_keys(
     aws_api: Api, client_id: str, aws_org: EmulatedOrganization, aws_faults: FaultProxy
 ) -> None:
     member = aws_org.onboarded_member_ids[0]
-    installed = aws_api.client.post(
-        _url(client_id, "install/AWS"),
-        json=install_body(aws_org, member),
-        headers=aws_api.headers(),
-    ).json()
+    installed = installed_in(aws_api, client_id, aws_org, member)
     url = _url(client_id, f"installed/{installed['id']}")
     renamed = aws_api.client.post(
         url, json={"displayName": "AWS production"}, headers=aws_api.headers()
@@ -259,11 +259,7 @@ def test_another_clients_integration_is_not_found(
 ) -> None:
     from tether.domain.tenancy import Role
 
-    installed = aws_api.client.post(
-        _url(client_id, "install/AWS"),
-        json=install_body(aws_org, aws_org.onboarded_member_ids[0]),
-        headers=aws_api.headers(),
-    ).json()
+    installed = installed_in(aws_api, client_id, aws_org, aws_org.onboarded_member_ids[0])
     other = aws_api.create_client("Other client")["uniqueId"]
     key, secret = aws_api.add_api_client(other, Role.CLIENT_ADMIN, name="other-admin")
     headers = aws_api.headers(key, secret)
