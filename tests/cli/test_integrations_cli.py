@@ -29,6 +29,20 @@ def _client(env: dict[str, str]) -> str:
     return client_id
 
 
+def _install_file(tmp_path: Path, org: EmulatedOrganization, member: str, external_id: str) -> Path:
+    """The install body the CLI reads; the secret comes from TETHER_SECURITY_KEY."""
+    body = tmp_path / "install.json"
+    body.write_text(json.dumps({
+        "displayName": "From the CLI",
+        "credential": {
+            "AWSType": "IAM with AssumeRole", "Regions": "us-east-1",
+            "AccountNumber": org.trusted_account_id, "AccessKey": org.trusted_keys.access_key_id,
+            "AssumeRoleARN": org.role_arns[member], "ExternalId": external_id,
+        },
+    }))  # fmt: skip
+    return body
+
+
 def test_the_integration_lifecycle_from_the_command_line(
     tether_env: dict[str, str],
     tmp_path: Path,
@@ -42,16 +56,7 @@ def test_the_integration_lifecycle_from_the_command_line(
     }
     client = _client(env)
     member = aws_org.onboarded_member_ids[0]
-    body = tmp_path / "install.json"
-    body.write_text(json.dumps({
-        "displayName": "From the CLI",
-        "credential": {
-            "AWSType": "IAM with AssumeRole", "Regions": "us-east-1",
-            "AccountNumber": aws_org.trusted_account_id,
-            "AccessKey": aws_org.trusted_keys.access_key_id,
-            "AssumeRoleARN": aws_org.role_arns[member], "ExternalId": aws_org.external_id,
-        },
-    }))  # fmt: skip
+    body = _install_file(tmp_path, aws_org, member, aws_org.external_id)
     installed = tether_command(
         "integrations", "install", "--tenant", client, "--file", str(body), "--json", env=env
     )
@@ -123,16 +128,7 @@ def test_a_failed_install_exits_1_and_stores_nothing(
     }
     client = _client(env)
     member = aws_org.onboarded_member_ids[0]
-    body = tmp_path / "install.json"
-    body.write_text(json.dumps({
-        "displayName": "Wrong External ID",
-        "credential": {
-            "AWSType": "IAM with AssumeRole", "Regions": "us-east-1",
-            "AccountNumber": aws_org.trusted_account_id,
-            "AccessKey": aws_org.trusted_keys.access_key_id,
-            "AssumeRoleARN": aws_org.role_arns[member], "ExternalId": "not-the-one",
-        },
-    }))  # fmt: skip
+    body = _install_file(tmp_path, aws_org, member, "not-the-one")
     failed = tether_command(
         "integrations", "install", "--tenant", client, "--file", str(body), env=env
     )
