@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
+from tether.catalog.common import tag_map
 from tether.catalog.services import EC2
 from tether.domain.resources import ResourceRecord
-
-
-def tag_map(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    return {tag["Key"]: tag.get("Value", "") for tag in tags or []}
 
 
 def _instance(item: dict[str, Any], where: Where) -> ResourceRecord:
@@ -66,4 +63,7 @@ INSTANCES = ResourceSpec(
         "DescribeInstances", {"MaxResults": 1000}, result_path="Reservations[].Instances[]"
     ),
     normalise=_instance,
+    cfn_type="AWS::EC2::Instance",
 )
+
+TYPES: tuple[ResourceSpec, ...] = (INSTANCES,)

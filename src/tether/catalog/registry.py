@@ -2,7 +2,43 @@
 
 from __future__ import annotations
 
-from tether.catalog import ec2
+from tether.catalog import (
+    apigateway,
+    apigatewayv2,
+    autoscaling,
+    awslambda,
+    cloudfront,
+    cloudwatch,
+    cognito,
+    dynamodb,
+    ec2,
+    ecr,
+    ecs,
+    efs,
+    eks,
+    elasticache,
+    elasticbeanstalk,
+    elb,
+    elbv2,
+    events,
+    firehose,
+    glue,
+    iam,
+    kafka,
+    kinesis,
+    kms,
+    mq,
+    opensearch,
+    rds,
+    redshift,
+    route53,
+    s3,
+    sagemaker,
+    secretsmanager,
+    sns,
+    sqs,
+    stepfunctions,
+)
 from tether.catalog.base import ResourceSpec, Service
 from tether.catalog.services import (
     DESCRIBE_REGIONS,
@@ -12,11 +48,26 @@ from tether.catalog.services import (
     SERVICES,
 )
 
-RESOURCE_TYPES: tuple[ResourceSpec, ...] = (ec2.INSTANCES,)
+# One module per AWS service; each lists its types in ``TYPES``.
+_MODULES = (
+    ec2, elb, elbv2, autoscaling, awslambda, ecs, eks, rds, dynamodb, elasticache, redshift,
+    s3, efs, sns, sqs, kinesis, firehose, opensearch, kafka, mq, apigateway, apigatewayv2,
+    cloudfront, route53, iam, kms, secretsmanager, stepfunctions, events, cloudwatch, ecr,
+    glue, sagemaker, elasticbeanstalk, cognito,
+)  # fmt: skip
+
+RESOURCE_TYPES: tuple[ResourceSpec, ...] = tuple(
+    spec for module in _MODULES for spec in module.TYPES
+)
+_BY_CODE = {spec.type_code: spec for spec in RESOURCE_TYPES}
 
 
 def services() -> tuple[Service, ...]:
     return SERVICES
+
+
+def type_codes() -> frozenset[str]:
+    return frozenset(_BY_CODE)
 
 
 def iam_actions() -> list[str]:
@@ -30,4 +81,4 @@ def iam_actions() -> list[str]:
 
 
 def resource_type(type_code: str) -> ResourceSpec | None:
-    return next((spec for spec in RESOURCE_TYPES if spec.type_code == type_code), None)
+    return _BY_CODE.get(type_code)

@@ -1,14 +1,22 @@
-"""The generic collector: runs a catalog ``ResourceSpec`` in one (account, region)."""
+"""The generic collector: runs a catalog ``ResourceSpec`` in one (account, region).
+
+List (page by page, or once per parent item), complete each item with the spec's enrich
+calls, then normalise. AWS errors propagate to the unit, except the ones the spec names
+as "this item has none" or "this item is gone".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import jmespath
 from botocore import xform_name
+from botocore.exceptions import ClientError
 
 from tether.aws.sessions import AwsIdentity
-from tether.catalog.base import ResourceSpec, Where
+from tether.catalog.base import PARENT_KEY, Call, Enrich, Item, ResourceSpec, Where
 from tether.domain.resources import ResourceRecord
 
 
@@ -18,14 +26,72 @@ class Collected:
     api_calls: int
 
 
+class _Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+
+def _search(path: str, answer: Any) -> Any:
+    return jmespath.search(path, answer) if path else answer
+
+
+def _pages(client: Any, call: Call, extra: dict[str, Any], counter: _Counter) -> Iterator[Any]:
+    """Every item of ``call``'s answer, following pagination when botocore knows it."""
+    params = {**call.params, **extra}
+    operation = xform_name(call.operation)
+    if client.can_paginate(operation):
+        pages: Any = client.get_paginator(operation).paginate(**params)
+    else:
+        pages = iter([None])  # one call, made below
+    for page in pages:
+        counter.calls += 1
+        answer = page if page is not None else getattr(client, operation)(**params)
+        yield from _search(call.result_path, answer) or []
+
+
+def _listed(client: Any, spec: ResourceSpec, counter: _Counter) -> list[Item]:
+    parents: list[Any] = [None]
+    if spec.parent is not None:
+        parents = list(_pages(client, spec.parent.call, {}, counter))
+    items: list[Item] = []
+    for parent in parents:
+        extra = {spec.parent.param: parent} if spec.parent is not None else {}
+        for raw in _pages(client, spec.list_call, extra, counter):
+            item: Item = raw if isinstance(raw, dict) else {spec.item_key or "Id": raw}
+            if parent is not None:
+                item[PARENT_KEY] = parent
+            items.append(item)
+    return items
+
+
+def _enrich(client: Any, step: Enrich, items: list[Item], counter: _Counter) -> list[Item]:
+    """Complete ``items`` with one enrich step; returns the items still there."""
+    kept: list[Item] = []
+    for start in range(0, len(items), step.batch_size):
+        batch = items[start : start + step.batch_size]
+        operation = getattr(client, xform_name(step.call.operation))
+        counter.calls += 1
+        try:
+            answer = operation(**{**step.call.params, **step.params(batch)})
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in step.absent:
+                step.merge(batch, step.absent[code])
+                kept.extend(batch)
+                continue
+            if code in step.gone:
+                continue  # deleted since it was listed
+            raise
+        step.merge(batch, _search(step.call.result_path, answer))
+        kept.extend(batch)
+    return kept
+
+
 def collect(identity: AwsIdentity, spec: ResourceSpec, where: Where) -> Collected:
-    """Every item of ``spec`` there, page by page; AWS errors propagate to the unit."""
+    """Every item of ``spec`` there, complete and normalised."""
     client = identity.client(spec.service.client_name, where.region)
-    paginator = client.get_paginator(xform_name(spec.list_call.operation))
-    expression = jmespath.compile(spec.list_call.result_path)
-    records: list[ResourceRecord] = []
-    calls = 0
-    for page in paginator.paginate(**spec.list_call.params):
-        calls += 1
-        records.extend(spec.normalise(item, where) for item in expression.search(page) or [])
-    return Collected(records, calls)
+    counter = _Counter()
+    items = _listed(client, spec, counter)
+    for step in spec.enrich:
+        items = _enrich(client, step, items, counter)
+    return Collected([spec.normalise(item, where) for item in items], counter.calls)

@@ -88,6 +88,8 @@ class OrganizationSpec:
     organizational_units: tuple[str, ...] = ("Production", "Development")
     instances_per_region: int = 2
     seed_resources: bool = True
+    # Every catalog type moto emulates, not only the base set (slower to build).
+    seed_catalog: bool = False
     max_session_duration: int = 3600
     trusted_account_id: str | None = None
     management_account_id: str | None = None
@@ -286,13 +288,20 @@ def build_organization(
     )
     environments = {ou_id: name.lower() for name, ou_id in ou_ids.items()} | {root_id: "shared"}
     seeders = [
-        RegionSeeder(clients, a.account_id, region, environments[a.parent_id], prefix)
+        RegionSeeder(
+            clients,
+            a.account_id,
+            region,
+            environments[a.parent_id],
+            prefix,
+            primary=region == spec.regions[0],
+        )
         for a in accounts
         for region in (spec.regions if spec.seed_resources else ())
     ]
     # moto runs in another process: a few threads overlap its work with ours.
     with ThreadPoolExecutor(max_workers=3) as pool:
-        found = pool.map(lambda seeder: seeder.seed(spec.instances_per_region), seeders)
+        found = pool.map(lambda seeder: seeder.seed(spec.instances_per_region, spec.seed_catalog), seeders)
         resources = tuple(r for batch in found for r in batch)
     return EmulatedOrganization(
         endpoint_url=endpoint_url,

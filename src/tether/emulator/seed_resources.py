@@ -102,9 +102,13 @@ class RegionSeeder:
         region: str,
         environment: str,
         prefix: str,
+        primary: bool = True,
     ) -> None:
         self.clients, self.account_id, self.region = clients, account_id, region
         self.prefix = prefix
+        # The account's first region: where its global resources (IAM, Route 53,
+        # CloudFront) are seeded, once per account.
+        self.primary = primary
         self.tags = [("Environment", environment), ("Owner", "platform")]
         self.found: list[SeededResource] = []
 
@@ -112,12 +116,23 @@ class RegionSeeder:
         resource = SeededResource(self.account_id, self.region, kind, rid, arn, tuple(sorted(tags)))
         self.found.append(resource)
 
-    def seed(self, instances: int) -> list[SeededResource]:
+    def client(self, service: str) -> Any:
+        """A moto client of this seeder's region (call inside ``seed``)."""
+        return self.clients.get(service, self.region)
+
+    def seed(self, instances: int, catalog: bool = False) -> list[SeededResource]:
+        """The base set (network, instances, bucket, queue, table); with ``catalog``, a
+        known number of every other type of the catalog that moto emulates."""
         with self.clients.acting_as(self.account_id):
             self.seed_ec2(instances)
             self.seed_s3()
             self.seed_sqs()
             self.seed_dynamodb()
+            if catalog:
+                from tether.emulator.seeding import CATALOG_SEEDERS
+
+                for seeder in CATALOG_SEEDERS:
+                    seeder(self)
         return self.found
 
     def seed_ec2(self, instance_count: int) -> None:
