@@ -301,7 +301,9 @@ def build_organization(
     ]
     # moto runs in another process: a few threads overlap its work with ours.
     with ThreadPoolExecutor(max_workers=3) as pool:
-        found = pool.map(lambda seeder: seeder.seed(spec.instances_per_region, spec.seed_catalog), seeders)
+        found = pool.map(
+            lambda seeder: seeder.seed(spec.instances_per_region, spec.seed_catalog), seeders
+        )
         resources = tuple(r for batch in found for r in batch)
     return EmulatedOrganization(
         endpoint_url=endpoint_url,

@@ -112,8 +112,13 @@ class RegionSeeder:
         self.tags = [("Environment", environment), ("Owner", "platform")]
         self.found: list[SeededResource] = []
 
-    def record(self, kind: str, rid: str, arn: str, tags: list[tuple[str, str]]) -> None:
-        resource = SeededResource(self.account_id, self.region, kind, rid, arn, tuple(sorted(tags)))
+    def record(
+        self, kind: str, rid: str, arn: str, tags: list[tuple[str, str]], region: str | None = None
+    ) -> None:
+        """Note one resource; ``region="global"`` for a global service's (IAM, Route 53)."""
+        resource = SeededResource(
+            self.account_id, region or self.region, kind, rid, arn, tuple(sorted(tags))
+        )
         self.found.append(resource)
 
     def client(self, service: str) -> Any:
