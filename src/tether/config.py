@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     iam_propagation_seconds: float = Field(
         default=30.0, ge=0, le=300, description="How long AccessDenied on AssumeRole is retried."
     )
+    scan_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Units of one scan collected at the same time."
+    )
+    aws_max_attempts: int = Field(
+        default=4,
+        ge=1,
+        le=10,
+        description="Attempts per AWS request (throttles, 5xx) before its unit gives up.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     token_ttl_seconds: int = Field(default=7199, ge=60, le=86400)

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 from botocore.loaders import Loader, create_loader
 
 import tether
+from tether.aws.metering import instrument
 from tether.domain.credentials import AccessKey, AwsCredential, RoleTarget
 
 # AWS caps a session assumed with credentials that are themselves assumed (chaining) at 1 h.
@@ -86,9 +87,10 @@ class ClientFactory:
         return session
 
     def client(self, session: botocore.session.Session, service: str, region: str) -> BaseClient:
-        return session.create_client(
+        client = session.create_client(
             service, region_name=region, endpoint_url=self.settings.endpoint_url, config=self.config
         )
+        return instrument(client, service)
 
 
 class AwsIdentity:

@@ -1,13 +1,16 @@
 """Applying one ``ok`` unit's findings to its scope, with history.
 
-Scope = (integration, region, resource type). Only a unit that ended ``ok`` may change its
-scope: new resources are created, changed ones updated with a field-level diff, missing
-ones marked deleted (kept, with ``deleted_at``). An unchanged resource is not written.
+Scope = (integration, region, resource type); a global type's scope is the whole
+integration. Only a unit that ended ``ok`` may change its scope: new resources are
+created, changed ones updated with a field-level diff, missing ones marked deleted (kept,
+with ``deleted_at``, for the integration's retention period). Resources AWS still has but no
+discovery profile selects any more leave the inventory as "excluded", not "deleted". An
+unchanged resource is not written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,22 +37,21 @@ def apply_scope(
     session: Session,
     scope: TenantScope,
     integration_id: str,
-    region: str,
+    region: str | None,
     resource_type: str,
     found: Iterable[ResourceRecord],
     scan_id: str | None,
+    excluded: Collection[str] = (),
 ) -> Applied:
-    existing = {
-        row.arn: row
-        for row in session.scalars(
-            select(Resource).where(
-                Resource.tenant_id == scope.tenant_id,
-                Resource.integration_id == integration_id,
-                Resource.region == region,
-                Resource.resource_type == resource_type,
-            )
-        )
-    }
+    """``region`` None: a global type's scope. ``excluded``: ARNs found but not selected."""
+    query = select(Resource).where(
+        Resource.tenant_id == scope.tenant_id,
+        Resource.integration_id == integration_id,
+        Resource.resource_type == resource_type,
+    )
+    if region is not None:
+        query = query.where(Resource.region == region)
+    existing = {row.arn: row for row in session.scalars(query)}
     now = utcnow()
     created = updated = unchanged = deleted = 0
     seen: set[str] = set()
@@ -83,7 +85,8 @@ def apply_scope(
     for arn, row in existing.items():
         if arn not in seen and row.deleted_at is None:
             row.deleted_at, row.last_changed = now, now
-            _history(session, scope, row.id, scan_id, "deleted", {}, now)
+            kind = "excluded" if arn in excluded else "deleted"
+            _history(session, scope, row.id, scan_id, kind, {}, now)
             deleted += 1
     return Applied(created, updated, deleted, unchanged)
 

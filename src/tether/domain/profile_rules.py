@@ -22,12 +22,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from tether.catalog.registry import type_codes
+
 if TYPE_CHECKING:
     from tether.domain.profiles import Policy, Rule
 
-# OpsRamp's AWS resource type codes (a rule's ``filterType``), as Tether knows them. One
-# constant on purpose: it is to be derived from the resource catalog.
-RESOURCE_TYPE_CODES: frozenset[str] = frozenset(
+# OpsRamp's AWS resource type codes (a rule's ``filterType``) that its scripts may send,
+# whether or not Tether collects the type; the catalog's own codes are added below.
+OPSRAMP_TYPE_CODES: frozenset[str] = frozenset(
     {
         "DEVICE", "EBS", "AWS_S3_BUCKET", "RDS", "LOAD_BALANCER", "LAMBDA", "AUTO_SCALING",
         "DYNAMO_DB", "ELASTICACHE", "REDSHIFT", "AWS_EFS", "SNS", "SQS", "KINESIS",
@@ -40,6 +42,8 @@ RESOURCE_TYPE_CODES: frozenset[str] = frozenset(
         "AWS_SPOT_FLEET_REQUEST",
     }
 )  # fmt: skip
+# Every code a rule may name: OpsRamp's and the catalog's (the types Tether collects).
+RESOURCE_TYPE_CODES: frozenset[str] = OPSRAMP_TYPE_CODES | type_codes()
 ANY_CLOUD_RESOURCE = "ANY_CLOUD_RESOURCE"  # every type
 ANY_DEVICE = "ANY_DEVICE"  # EC2 instances, like DEVICE
 EC2_INSTANCE = "DEVICE"

@@ -13,6 +13,7 @@ def aws_sessions(settings: Settings) -> AwsSessions:
             endpoint_url=settings.effective_aws_endpoint_url,
             home_region=settings.aws_home_region,
             session_seconds=settings.aws_session_seconds,
+            max_attempts=settings.aws_max_attempts,
         )
     )
 

@@ -10,40 +10,36 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
-from tether.aws.errors import AwsFailure, FailureKind, classify
+from tether.aws.errors import classify
 from tether.aws.sessions import AwsIdentity
-from tether.catalog.base import Where
 from tether.catalog.registry import RESOURCE_TYPES, resource_type
-from tether.discovery.collector import collect
 from tether.discovery.inventory import apply_scope
-from tether.domain.profile_rules import ALL, selected_types
+from tether.discovery.units import GLOBAL, UnitOutcome, collect_unit
+from tether.domain.profile_rules import ALL, profile_matches, selected_types
+from tether.domain.profiles import Policy
+from tether.domain.resources import ResourceRecord
 from tether.errors import Conflict, TetherError
+from tether.metrics import SCAN_UNITS, scan_finished
 from tether.security.scoping import TenantScope
 from tether.services.integration_access import identity_for, parent_credential
 from tether.services.linked_accounts import sync_linked_accounts
 from tether.services.runtime import Runtime
 from tether.store.db import Database
-from tether.store.models import DiscoveryProfile, Integration, Scan, ScanUnit
+from tether.store.models import DiscoveryProfile, Integration, Resource, Scan, ScanUnit
 from tether.store.repositories.integrations import IntegrationRepository
 from tether.store.repositories.profiles import ProfileRepository
 from tether.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-UNIT_STATUS = {
-    FailureKind.ACCESS_DENIED: "denied",
-    FailureKind.DENIED_BY_SCP: "denied",
-    FailureKind.REGION_DISABLED: "skipped",
-    FailureKind.STS_REGION_DISABLED: "skipped",
-    FailureKind.NOT_AVAILABLE: "skipped",
-    FailureKind.THROTTLED: "throttled",
-}
 
 Submit = Callable[[str, str], None]  # (tenant id, scan id)
 _submit: Submit | None = None
@@ -99,8 +95,9 @@ def _require_scannable(integration: Integration) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    region: str
+    region: str  # or "global"
     spec_code: str
+    skip_reason: str | None = None  # known before any call: the service is not offered there
 
 
 def run_scan(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
@@ -147,7 +144,11 @@ def _run_claimed(rt: Runtime, scope: TenantScope, scan_id: str, integration: Int
         return finish_scan(
             rt, scope, scan_id, "failed", f"cannot reach the account: {classify(error).reason}"
         )
-    units = _plan(rt, scope, integration)
+    with rt.db.transaction() as session:
+        policies = [
+            p.policy for p in ProfileRepository(session, scope).for_integration(integration.id)
+        ]
+    units = _plan(integration, policies, identity)
     with rt.db.transaction() as session:
         scan = session.get(Scan, scan_id)
         assert scan is not None
@@ -162,23 +163,39 @@ def _run_claimed(rt: Runtime, scope: TenantScope, scan_id: str, integration: Int
                     resource_type=unit.spec_code,
                 )
             )
-    outcomes = [_run_unit(rt, scope, integration, scan_id, identity, unit) for unit in units]
-    ok = sum(1 for outcome in outcomes if outcome == "ok")
-    status = "ok" if ok == len(units) else ("partial" if ok else "failed")
+    statuses = _run_units(rt, scope, integration, scan_id, identity, units, policies)
+    problems = sum(1 for status in statuses if status not in ("ok", "skipped"))
+    healthy = sum(1 for status in statuses if status == "ok")
+    status = "ok" if not problems else ("partial" if healthy else "failed")
+    purged = purge_expired(rt, scope, integration)
+    if purged:
+        notes.append(f"{purged} deleted resources past their retention removed")
     return finish_scan(rt, scope, scan_id, status, "; ".join(notes) or None)
 
 
-def _plan(rt: Runtime, scope: TenantScope, integration: Integration) -> list[Unit]:
-    with rt.db.transaction() as session:
-        profiles = ProfileRepository(session, scope).for_integration(integration.id)
+def _plan(
+    integration: Integration, policies: list[dict[str, Any]], identity: AwsIdentity
+) -> list[Unit]:
+    """One unit per (region, selected type); global types once, in region "global"."""
     # No profile selects nothing: the user removed them all (install creates one).
-    wanted = selected_type_codes([p.policy for p in profiles])
+    wanted = selected_type_codes(policies)
     units: list[Unit] = []
+    offered: dict[str, set[str]] = {}
     for spec in RESOURCE_TYPES:
         if wanted is not None and spec.type_code not in wanted:
             continue  # no rule selects it: not collected at all
-        regions = ["global"] if spec.service.is_global else integration.regions
-        units.extend(Unit(region, spec.type_code) for region in regions)
+        if spec.service.is_global:
+            units.append(Unit(GLOBAL, spec.type_code))
+            continue
+        client_name = spec.service.client_name
+        if client_name not in offered:
+            offered[client_name] = set(identity.session.get_available_regions(client_name))
+        for region in integration.regions:
+            # botocore's endpoint data knows which regions offer a service; a region it
+            # does not know at all (newer than botocore) is tried.
+            absent = offered[client_name] and region not in offered[client_name]
+            reason = f"{spec.service.title} is not offered in {region}" if absent else None
+            units.append(Unit(region, spec.type_code, reason))
     return units
 
 
@@ -188,38 +205,78 @@ def selected_type_codes(policies: list[dict[str, Any]]) -> set[str] | None:
     return None if chosen is ALL else set(chosen)
 
 
-def _run_unit(
+def _run_units(
     rt: Runtime,
     scope: TenantScope,
     integration: Integration,
     scan_id: str,
     identity: AwsIdentity,
-    unit: Unit,
-) -> str:
-    spec = resource_type(unit.spec_code)
-    assert spec is not None
+    units: list[Unit],
+    policies: list[dict[str, Any]],
+) -> list[str]:
+    """Collect the units concurrently; apply each result here, in this one thread, as it
+    arrives (one writer per scan: no lost updates of the scan's counters)."""
     assert integration.account_id is not None
-    region = "us-east-1" if unit.region == "global" else unit.region
-    started = utcnow()
-    failure: AwsFailure | None = None
-    calls = found = 0
-    try:
-        collected = collect(identity, spec, Where("aws", integration.account_id, region))
-        calls, found = collected.api_calls, len(collected.records)
-        with rt.db.transaction() as session:
+    account_id = integration.account_id
+    statuses: list[str] = []
+    keep = _profile_filter(policies)
+    with ThreadPoolExecutor(
+        max_workers=rt.settings.scan_concurrency, thread_name_prefix=f"scan-{scan_id[:8]}"
+    ) as pool:
+        pending: dict[Future[UnitOutcome], Unit] = {}
+        for unit in units:
+            if unit.skip_reason is not None:
+                skipped = UnitOutcome("skipped", error_code="not_offered", error=unit.skip_reason)
+                statuses.append(
+                    _record_unit(rt, scope, integration.id, scan_id, unit, skipped, keep)
+                )
+                continue
+            spec = resource_type(unit.spec_code)
+            assert spec is not None
+            future = pool.submit(collect_unit, identity, spec, account_id, unit.region, rt.limiter)
+            pending[future] = unit
+        for future in as_completed(pending):
+            unit = pending[future]
+            statuses.append(
+                _record_unit(rt, scope, integration.id, scan_id, unit, future.result(), keep)
+            )
+    return statuses
+
+
+Keep = Callable[[ResourceRecord], bool]
+
+
+def _profile_filter(policies: list[dict[str, Any]]) -> Keep:
+    """A resource is kept when some discovery profile's rules match it."""
+    models = [Policy.model_validate(policy) for policy in policies]
+    return lambda record: any(profile_matches(model, record) for model in models)
+
+
+def _record_unit(
+    rt: Runtime,
+    scope: TenantScope,
+    integration_id: str,
+    scan_id: str,
+    unit: Unit,
+    outcome: UnitOutcome,
+    keep: Keep,
+) -> str:
+    """Apply an ``ok`` unit's findings and record the unit, in one transaction."""
+    SCAN_UNITS.labels(outcome.status).inc()
+    with rt.db.transaction() as session:
+        if outcome.status == "ok":
+            kept = [record for record in outcome.records if keep(record)]
+            excluded = {record.arn for record in outcome.records} - {r.arn for r in kept}
             apply_scope(
                 session,
                 scope,
-                integration.id,
-                unit.region,
-                spec.type_code,
-                collected.records,
+                integration_id,
+                None if unit.region == GLOBAL else unit.region,
+                unit.spec_code,
+                kept,
                 scan_id,
+                excluded=excluded,
             )
-    except (ClientError, BotoCoreError) as error:
-        failure = classify(error)
-    status = "ok" if failure is None else UNIT_STATUS.get(failure.kind, "failed")
-    with rt.db.transaction() as session:
         row = session.scalars(
             select(ScanUnit).where(
                 ScanUnit.scan_id == scan_id,
@@ -227,18 +284,40 @@ def _run_unit(
                 ScanUnit.resource_type == unit.spec_code,
             )
         ).one()
-        row.status, row.started_at, row.finished_at = status, started, utcnow()
-        row.resources, row.api_calls = found, calls
-        if failure is not None:
-            row.error_code, row.error = failure.code, failure.reason
-            row.action = spec.list_call.action(spec.service.iam_prefix) if failure.denied else None
+        row.status, row.started_at, row.finished_at = (
+            outcome.status,
+            outcome.started_at,
+            outcome.finished_at,
+        )
+        row.resources, row.api_calls = len(outcome.records), outcome.api_calls
+        row.error_code, row.error, row.action = outcome.error_code, outcome.error, outcome.action
         scan = session.get(Scan, scan_id)
         assert scan is not None
         scan.units_done += 1
-        scan.api_calls += calls
-        scan.resources_found += found
-        scan.throttles += 1 if status == "throttled" else 0
-    return status
+        scan.api_calls += outcome.api_calls
+        scan.resources_found += len(outcome.records)
+        scan.throttles += outcome.throttles
+    if outcome.status not in ("ok", "skipped"):
+        log.info(
+            "scan %s unit %s/%s ended %s: %s", scan_id, unit.region, unit.spec_code,
+            outcome.status, outcome.error,
+        )  # fmt: skip
+    return outcome.status
+
+
+def purge_expired(rt: Runtime, scope: TenantScope, integration: Integration) -> int:
+    """Remove resources deleted longer ago than the integration's retention period."""
+    cutoff = utcnow() - timedelta(days=integration.retention_days)
+    with rt.db.transaction() as session:
+        result = session.execute(
+            delete(Resource).where(
+                Resource.tenant_id == scope.tenant_id,
+                Resource.integration_id == integration.id,
+                Resource.deleted_at.is_not(None),
+                Resource.deleted_at < cutoff,
+            )
+        )
+        return cast(CursorResult[Any], result).rowcount
 
 
 def finish_scan(
@@ -248,6 +327,7 @@ def finish_scan(
         scan = session.get(Scan, scan_id)
         assert scan is not None
         scan.status, scan.finished_at, scan.error = status, utcnow(), error
+    scan_finished(status, scan.started_at, scan.finished_at)
     log.info("scan %s of tenant %s ended %s", scan_id, scope.tenant_id, status)
     return scan
 

@@ -318,6 +318,6 @@ class ResourceChange(Base):
     scan_id: Mapped[str | None] = mapped_column(
         ForeignKey("scans.id", ondelete="SET NULL"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
+    kind: Mapped[str] = mapped_column(String(16))  # created | updated | deleted | excluded
     diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
