@@ -25,9 +25,11 @@ def catalog_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrg
     return org
 
 
-def member_identity(proxy: FaultProxy, org: EmulatedOrganization, account_id: str) -> AwsIdentity:
+def member_identity(
+    proxy: FaultProxy, org: EmulatedOrganization, account_id: str, max_attempts: int = 1
+) -> AwsIdentity:
     """Tether's identity in ``account_id``: the trusted keys, then the onboarding role."""
-    sessions = AwsSessions(AwsSettings(endpoint_url=proxy.endpoint_url, max_attempts=1))
+    sessions = AwsSessions(AwsSettings(endpoint_url=proxy.endpoint_url, max_attempts=max_attempts))
     base = sessions.base(
         AccessKey(org.trusted_access_key_id, org.trusted_secret_access_key), "catalog-test"
     )

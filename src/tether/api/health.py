@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from tether.api.deps import DB
 from tether.errors import ServiceUnavailable
+from tether.metrics import exposition
 from tether.store.migrate import head_revision
 
 router = APIRouter(tags=["health"])
@@ -32,6 +34,13 @@ def readyz(db: DB) -> JSONResponse:
             {"status": "unavailable", "code": "schema_outdated", "message": message}, 503
         )
     return JSONResponse({"status": "ready", "database": db.dialect, "schema": revision})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(db: DB) -> Response:
+    """AWS calls, throttles and errors per service; scan durations and unit outcomes;
+    inventory size and freshness per integration. Labels carry ids, never names."""
+    return Response(exposition(db), media_type=CONTENT_TYPE_LATEST)
 
 
 def _unavailable(code: str, message: str) -> JSONResponse:

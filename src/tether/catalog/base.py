@@ -61,7 +61,7 @@ class Where:
 Normalise = Callable[[Item, Where], ResourceRecord]
 
 
-def _store_into(key: str) -> Callable[[list[Item], Any], None]:
+def _store_into(key: str) -> Callable[[list[Item], Any], list[Item] | None]:
     def merge(items: list[Item], result: Any) -> None:
         for item in items:
             item[key] = result
@@ -74,14 +74,17 @@ class Enrich:
     """A call that completes listed items: one call per item, or per batch of ``batch_size``.
 
     ``params`` builds the request from the items; ``merge`` puts the answer (after
-    ``call.result_path``) into them. ``absent`` maps error codes that mean "this item has
+    ``call.result_path``) into them and may return the items to keep (a batched describe
+    reports items deleted since the listing under ``failures``); ``None`` keeps them all.
+    A batch never mixes items of different parents (ECS DescribeServices takes one
+    cluster). ``absent`` maps error codes that mean "this item has
     none" (S3 ``NoSuchTagSet``) to the value merged instead. ``gone`` error codes mean the
     item was deleted between the list and this call: it is dropped, not an error.
     """
 
     call: Call
     params: Callable[[list[Item]], dict[str, Any]]
-    merge: Callable[[list[Item], Any], None]
+    merge: Callable[[list[Item], Any], list[Item] | None]
     batch_size: int = 1
     absent: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     gone: frozenset[str] = frozenset()

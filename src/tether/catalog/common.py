@@ -32,9 +32,9 @@ def iso(value: Any) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def related(kind: str, *ids: str | None) -> list[dict[str, str]]:
-    """Relationship entries ``{"type": kind, "id": id}`` for the ids that are set."""
-    return [{"type": kind, "id": rid} for rid in ids if rid]
+def related(type_code: str, *arns: str | None) -> list[dict[str, str]]:
+    """Relationship entries ``{"type": type_code, "arn": arn}`` for the ARNs that are set."""
+    return [{"type": type_code, "arn": arn} for arn in arns if arn]
 
 
 def arn_name(arn: str) -> str:

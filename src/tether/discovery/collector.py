@@ -64,12 +64,23 @@ def _listed(client: Any, spec: ResourceSpec, counter: _Counter) -> list[Item]:
     return items
 
 
+def _batches(items: list[Item], size: int) -> Iterator[list[Item]]:
+    """Consecutive batches of at most ``size`` items, never mixing parents."""
+    batch: list[Item] = []
+    for item in items:
+        if batch and (len(batch) == size or batch[0].get(PARENT_KEY) != item.get(PARENT_KEY)):
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        yield batch
+
+
 def _enrich(client: Any, step: Enrich, items: list[Item], counter: _Counter) -> list[Item]:
     """Complete ``items`` with one enrich step; returns the items still there."""
     kept: list[Item] = []
-    for start in range(0, len(items), step.batch_size):
-        batch = items[start : start + step.batch_size]
-        operation = getattr(client, xform_name(step.call.operation))
+    operation = getattr(client, xform_name(step.call.operation))
+    for batch in _batches(items, step.batch_size):
         counter.calls += 1
         try:
             answer = operation(**{**step.call.params, **step.params(batch)})
@@ -78,12 +89,16 @@ def _enrich(client: Any, step: Enrich, items: list[Item], counter: _Counter) -> 
             if code in step.absent:
                 step.merge(batch, step.absent[code])
                 kept.extend(batch)
-                continue
-            if code in step.gone:
-                continue  # deleted since it was listed
-            raise
-        step.merge(batch, _search(step.call.result_path, answer))
-        kept.extend(batch)
+            elif code in step.gone and len(batch) > 1:
+                # One item of the batch is gone (ELB DescribeTags fails them all): ask
+                # for each alone, so only the gone one is dropped.
+                for item in batch:
+                    kept.extend(_enrich(client, step, [item], counter))
+            elif code not in step.gone:
+                raise
+            continue
+        chosen = step.merge(batch, _search(step.call.result_path, answer))
+        kept.extend(batch if chosen is None else chosen)
     return kept
 
 

@@ -37,7 +37,8 @@ DOCUMENTED_RATES: dict[str, Rate] = {
 }
 DEFAULT_RATE = Rate(10.0, 20)
 MIN_RATE = 0.5  # a throttled bucket never stops altogether
-RECOVERY_SECONDS = 2.0  # throttle-free time before a slowed bucket speeds up again
+RECOVERY_SECONDS = 2.0
+_EPSILON = 1e-9  # throttle-free time before a slowed bucket speeds up again
 
 
 class TokenBucket:
@@ -74,7 +75,7 @@ class TokenBucket:
             with self._lock:
                 now = self._clock()
                 self._refill(now)
-                if self.tokens >= 1.0:
+                if self.tokens >= 1.0 - _EPSILON:  # float refill may land a hair short
                     self.tokens -= 1.0
                     return
                 wait = (1.0 - self.tokens) / self.per_second

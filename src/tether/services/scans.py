@@ -167,7 +167,7 @@ def _run_claimed(rt: Runtime, scope: TenantScope, scan_id: str, integration: Int
     problems = sum(1 for status in statuses if status not in ("ok", "skipped"))
     healthy = sum(1 for status in statuses if status == "ok")
     status = "ok" if not problems else ("partial" if healthy else "failed")
-    purged = purge_expired(rt, scope, integration)
+    purged = purge_expired(rt.db, scope, integration)
     if purged:
         notes.append(f"{purged} deleted resources past their retention removed")
     return finish_scan(rt, scope, scan_id, status, "; ".join(notes) or None)
@@ -305,10 +305,11 @@ def _record_unit(
     return outcome.status
 
 
-def purge_expired(rt: Runtime, scope: TenantScope, integration: Integration) -> int:
-    """Remove resources deleted longer ago than the integration's retention period."""
+def purge_expired(db: Database, scope: TenantScope, integration: Integration) -> int:
+    """Remove resources deleted longer ago than the integration's retention period (their
+    history goes with them)."""
     cutoff = utcnow() - timedelta(days=integration.retention_days)
-    with rt.db.transaction() as session:
+    with db.transaction() as session:
         result = session.execute(
             delete(Resource).where(
                 Resource.tenant_id == scope.tenant_id,

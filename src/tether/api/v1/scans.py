@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -38,6 +39,8 @@ class ScanOut(BaseModel):
     throttles: int
     resourcesFound: int
     error: str | None
+    # Units by outcome: ok, skipped, denied, throttled, failed (and pending while running).
+    unitCounts: dict[str, int] | None = None
     units: list[dict[str, Any]] | None = None
 
 
@@ -57,6 +60,7 @@ def render_scan(scan: Scan, units: list[ScanUnit] | None = None) -> ScanOut:
         throttles=scan.throttles,
         resourcesFound=scan.resources_found,
         error=scan.error,
+        unitCounts=None if units is None else dict(Counter(u.status for u in units)),
         units=None
         if units is None
         else [
