@@ -164,8 +164,9 @@ class DemoAws:
                     f"  {'members:' if i == 0 else '':<17}{line}"
                     for i, line in enumerate(_member_lines(org))
                 ),
-                f"  regions:         {', '.join(org.regions)}: VPCs, EC2 instances, S3 buckets,",
-                "                   SQS queues and DynamoDB tables in every account",
+                f"  regions:         {', '.join(org.regions)}: {len(org.resources)} resources of "
+                f"{len({r.resource_type for r in org.resources})} types",
+                "                   (instances, load balancers, Lambda, RDS, S3, IAM, ...)",
                 "  It lives in memory: a restart builds a new organization, with new ids and keys.",
                 "Install AWS Integration with:",
                 f"  Name:            {INTEGRATION_NAME}",
@@ -227,6 +228,7 @@ def _build(stack: ExitStack) -> tuple[str, EmulatedOrganization]:
         regions=DEMO_REGIONS,
         external_id=generate_external_id(),
         name_prefix="demo",
+        seed_catalog=True,
     )
     # Straight to moto, which is quicker; the proxy then checks signatures made with the
     # trusted keys against their secret.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.support.app import tether_command
@@ -85,6 +86,13 @@ def test_the_integration_lifecycle_from_the_command_line(
     )
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr
     assert json.loads(scanned.stdout)["scanStatus"] == "ok"
+    waited = tether_command("scan", integration["id"], "--tenant", client, "--wait", env=env)
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert ": ok," in waited.stdout
+    # The progress bar's last frame: every unit done, with the scan's counters.
+    assert re.search(
+        r"scan ok .* (\d+)/\1 units · \d+ calls · 0 throttles · \d+ resources", waited.stderr
+    ), waited.stderr
 
     assert (
         tether_command(

@@ -113,7 +113,9 @@ def test_a_region_that_does_not_offer_a_service_is_planned_as_skipped(
         and region not in session.get_available_regions(spec.service.client_name)
     )
     integration = Integration(account_id=account, regions=[region, REGION])
-    units = _plan(integration, [{"name": "all", "rules": [{"filterType": "ANY_CLOUD_RESOURCE"}]}], identity)
+    units = _plan(
+        integration, [{"name": "all", "rules": [{"filterType": "ANY_CLOUD_RESOURCE"}]}], identity
+    )
     planned = {(unit.region, unit.spec_code): unit for unit in units}
     skipped = planned[(region, spec.type_code)]
     assert skipped.skip_reason == f"{spec.service.title} is not offered in {region}"

@@ -15,7 +15,9 @@ from tether.api import auth, health
 from tether.api.errors import install_error_handlers
 from tether.api.limits import BodySizeLimit, SecurityHeaders
 from tether.api.opsramp_v2 import clients, integrations, profiles
+from tether.api.opsramp_v2 import resources as opsramp_resources
 from tether.api.v1 import audit, aws_setup, scans
+from tether.api.v1 import resources as native_resources
 from tether.config import Settings
 from tether.jobs.inline import InlineRunner
 from tether.jobs.scheduler import Scheduler
@@ -84,6 +86,8 @@ def create_app(
         integrations.router,
         profiles.router,
         scans.router,
+        opsramp_resources.router,
+        native_resources.router,
         health.router,
         web_routes.router,
     ):

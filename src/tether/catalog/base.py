@@ -83,7 +83,7 @@ class Enrich:
     """
 
     call: Call
-    params: Callable[[list[Item]], dict[str, Any]]
+    params: Callable[[list[Item], Where], dict[str, Any]]
     merge: Callable[[list[Item], Any], list[Item] | None]
     batch_size: int = 1
     absent: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
@@ -98,9 +98,21 @@ def per_item(
     gone: frozenset[str] = frozenset(),
 ) -> Enrich:
     """The common case: one call per item, its answer stored under ``item[into]``."""
+    return per_item_at(call, lambda item, _where: params(item), into, absent, gone)
+
+
+def per_item_at(
+    call: Call,
+    params: Callable[[Item, Where], dict[str, Any]],
+    into: str,
+    absent: Mapping[str, Any] | None = None,
+    gone: frozenset[str] = frozenset(),
+) -> Enrich:
+    """``per_item`` for a request that needs the account or region (an ARN AWS did not
+    return, like a Glue job's)."""
     return Enrich(
         call,
-        lambda items: params(items[0]),
+        lambda items, where: params(items[0], where),
         _store_into(into),
         1,
         MappingProxyType(dict(absent or {})),

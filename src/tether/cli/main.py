@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 import tether
-from tether.cli import admin, integrations, policy, profiles, serve
+from tether.cli import admin, integrations, policy, profiles, resources, scan, serve
 
 app = typer.Typer(
     name="tether",
@@ -20,8 +20,10 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(policy.policy_app, name="policy")
+app.command("scan")(scan.scan)
 app.add_typer(integrations.integrations_app, name="integrations")
 app.add_typer(profiles.profiles_app, name="profiles")
+app.add_typer(resources.resources_app, name="resources")
 
 
 @app.command()

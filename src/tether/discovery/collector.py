@@ -36,17 +36,26 @@ def _search(path: str, answer: Any) -> Any:
 
 
 def _pages(client: Any, call: Call, extra: dict[str, Any], counter: _Counter) -> Iterator[Any]:
-    """Every item of ``call``'s answer, following pagination when botocore knows it."""
+    """Every item of ``call``'s answer, following pagination: botocore's paginator when it
+    has one, else the answer's ``NextToken`` when the operation takes one back
+    (EventBridge ListEventBuses has no paginator)."""
     params = {**call.params, **extra}
     operation = xform_name(call.operation)
     if client.can_paginate(operation):
-        pages: Any = client.get_paginator(operation).paginate(**params)
-    else:
-        pages = iter([None])  # one call, made below
-    for page in pages:
+        for page in client.get_paginator(operation).paginate(**params):
+            counter.calls += 1
+            yield from _search(call.result_path, page) or []
+        return
+    model = client.meta.service_model.operation_model(call.operation)
+    takes_token = model.input_shape is not None and "NextToken" in model.input_shape.members
+    while True:
         counter.calls += 1
-        answer = page if page is not None else getattr(client, operation)(**params)
+        answer = getattr(client, operation)(**params)
         yield from _search(call.result_path, answer) or []
+        token = answer.get("NextToken") if takes_token else None
+        if not token:
+            return
+        params = {**params, "NextToken": token}
 
 
 def _listed(client: Any, spec: ResourceSpec, counter: _Counter) -> list[Item]:
@@ -76,14 +85,16 @@ def _batches(items: list[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def _enrich(client: Any, step: Enrich, items: list[Item], counter: _Counter) -> list[Item]:
+def _enrich(
+    client: Any, step: Enrich, items: list[Item], where: Where, counter: _Counter
+) -> list[Item]:
     """Complete ``items`` with one enrich step; returns the items still there."""
     kept: list[Item] = []
     operation = getattr(client, xform_name(step.call.operation))
     for batch in _batches(items, step.batch_size):
         counter.calls += 1
         try:
-            answer = operation(**{**step.call.params, **step.params(batch)})
+            answer = operation(**{**step.call.params, **step.params(batch, where)})
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in step.absent:
@@ -93,7 +104,7 @@ def _enrich(client: Any, step: Enrich, items: list[Item], counter: _Counter) -> 
                 # One item of the batch is gone (ELB DescribeTags fails them all): ask
                 # for each alone, so only the gone one is dropped.
                 for item in batch:
-                    kept.extend(_enrich(client, step, [item], counter))
+                    kept.extend(_enrich(client, step, [item], where, counter))
             elif code not in step.gone:
                 raise
             continue
@@ -108,5 +119,5 @@ def collect(identity: AwsIdentity, spec: ResourceSpec, where: Where) -> Collecte
     counter = _Counter()
     items = _listed(client, spec, counter)
     for step in spec.enrich:
-        items = _enrich(client, step, items, counter)
+        items = _enrich(client, step, items, where, counter)
     return Collected([spec.normalise(item, where) for item in items], counter.calls)

@@ -282,6 +282,9 @@ class Resource(Base):
         UniqueConstraint("integration_id", "arn", name="uq_resources_integration_arn"),
         Index("ix_resources_tenant_type", "tenant_id", "resource_type"),
         Index("ix_resources_scope", "integration_id", "region", "resource_type"),
+        # The export pages through a tenant by id; relationships resolve by ARN.
+        Index("ix_resources_tenant_id", "tenant_id", "id"),
+        Index("ix_resources_tenant_arn", "tenant_id", "arn"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -10,5 +10,12 @@ from __future__ import annotations
 
 from tether.emulator.seeding import compute, data, platform
 
-CATALOG_SEEDERS = (*compute.SEEDERS, *data.SEEDERS, *platform.SEEDERS)
+# compute creates the roles Lambda and EKS need before platform lists every role; reading
+# back what moto made by itself (default VPCs, root volumes, ...) comes last of all.
+CATALOG_SEEDERS = (
+    *(seeder for seeder in compute.SEEDERS if seeder is not compute.record_ec2_extras),
+    *data.SEEDERS,
+    *platform.SEEDERS,
+    compute.record_ec2_extras,
+)
 CATALOG_SEEDED_TYPES: frozenset[str] = frozenset((*compute.TYPES, *data.TYPES, *platform.TYPES))
