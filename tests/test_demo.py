@@ -165,18 +165,65 @@ def _check_the_organization(form: dict[str, str]) -> None:
         assert ec2.describe_instances()["Reservations"], region
 
 
-def _install_as_printed(base_url: str, text: str) -> dict[str, Any]:
-    """The banner's API hint, sent for a new client of the bootstrap partner."""
+def _scan_the_organization_twice(base_url: str, text: str, tenant: str, integration: str) -> None:
+    """A scan of the management account finds the demo's resources of every type; a new
+    queue in AWS shows in the rescan's history."""
     form = _banner(text)
-    token = httpx.post(
+    headers = {"Authorization": f"Bearer {_token(base_url, form)}"}
+    api = f"{base_url}/api/v1/tenants/{tenant}"
+    first = _scan(api, integration, headers)
+    assert first["status"] == "ok", [u for u in first["units"] if u["status"] != "ok"]
+    found = httpx.get(
+        f"{base_url}/api/v2/tenants/{tenant}/resources/search",
+        params={"queryString": f"installedAppId:{integration}", "pageSize": 1000},
+        headers=headers,
+    ).json()
+    assert found["totalResults"] == first["resourcesFound"] > 0
+    assert len({row["resourceType"] for row in found["results"]}) >= 40
+
+    keys = {"AccessKeyId": form["Access Key"], "SecretAccessKey": form["Security Key"]}
+    sts = _client("sts", form["endpoint"], keys)
+    assumed = sts.assume_role(
+        RoleArn=form["AssumeRole ARN"], RoleSessionName="demo-test", ExternalId=form["External ID"]
+    )["Credentials"]
+    _client("sqs", form["endpoint"], assumed).create_queue(QueueName="demo-new-orders")
+    second = _scan(api, integration, headers)
+    assert second["status"] == "ok"
+    changes = httpx.get(f"{api}/scans/{second['id']}/changes", headers=headers).json()
+    assert [(c["kind"], c["name"]) for c in changes["results"]] == [("created", "demo-new-orders")]
+    detail = httpx.get(f"{api}/resources/{changes['results'][0]['resourceId']}", headers=headers)
+    assert [h["kind"] for h in detail.json()["history"]] == ["created"]
+
+
+def _scan(api: str, integration_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    started = httpx.post(f"{api}/integrations/{integration_id}/scans", headers=headers).json()
+    deadline = time.monotonic() + 120
+    while True:
+        scan: dict[str, Any] = httpx.get(f"{api}/scans/{started['id']}", headers=headers).json()
+        if scan["status"] not in ("queued", "running"):
+            return scan
+        assert time.monotonic() < deadline, scan
+        time.sleep(0.5)
+
+
+def _token(base_url: str, form: dict[str, str]) -> str:
+    answer = httpx.post(
         f"{base_url}{TOKEN_PATH}",
         data={
             "grant_type": "client_credentials",
             "client_id": form["API key"],
             "client_secret": form["API secret"],
         },
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    )
+    token: str = answer.json()["access_token"]
+    return token
+
+
+def _install_as_printed(base_url: str, text: str) -> tuple[dict[str, Any], str]:
+    """The banner's API hint, sent for a new client of the bootstrap partner; returns the
+    integration and the client's id."""
+    form = _banner(text)
+    headers = {"Authorization": f"Bearer {_token(base_url, form)}"}
     client = httpx.post(
         f"{base_url}/api/v2/tenants/{form['partner tenant']}/clients",
         json={"name": "Demo", "address": "1 Main St", "timeZone": "UTC", "country": "UK"},
@@ -188,7 +235,7 @@ def _install_as_printed(base_url: str, text: str) -> dict[str, Any]:
     response = httpx.post(url, json=body, headers=headers, timeout=60)
     assert response.status_code == 200, response.text
     installed: dict[str, Any] = response.json()
-    return installed
+    return installed, client["uniqueId"]
 
 
 def test_serve_runs_the_demo_when_no_aws_is_configured(
@@ -205,7 +252,7 @@ def test_serve_runs_the_demo_when_no_aws_is_configured(
         assert re.search(r"^  AWSType:\s+IAM with AssumeRole$", text, re.MULTILINE)
         _check_the_organization(_banner(text))
 
-        installed = _install_as_printed(base_url, text)
+        installed, tenant = _install_as_printed(base_url, text)
         # The secret shows in the form and the curl line of the banner, and nowhere else.
         assert log.read_text().count(_banner(text)["Security Key"]) == 2
         assert installed["status"] == "enabled"
@@ -215,6 +262,7 @@ def test_serve_runs_the_demo_when_no_aws_is_configured(
             **{f"Demo organization / {name}": "enabled" for name in members},
             "Demo organization / legacy-no-role": "failed",
         }
+        _scan_the_organization_twice(base_url, text, tenant, installed["id"])
     assert _gone(moto_pids), "moto outlived tether serve"
     assert _refuses_connections(moto_port)
 

@@ -170,16 +170,20 @@ def test_scan_now_collects_ec2_instances_and_disable_stops_scans(
     assert started.status_code == 200, started.text
     scan = _wait(aws_api, client_id, started.json()["id"])
     assert scan["status"] == "ok", scan
-    assert {(u["region"], u["resourceType"], u["status"]) for u in scan["units"]} == {
-        ("us-east-1", "DEVICE", "ok"),
-        ("eu-west-1", "DEVICE", "ok"),
+    # The install's profile selects every type: a unit per region and type, global ones once.
+    instances = [u for u in scan["units"] if u["resourceType"] == "DEVICE"]
+    assert {(u["region"], u["status"]) for u in instances} == {
+        ("us-east-1", "ok"),
+        ("eu-west-1", "ok"),
     }
+    assert {u["region"] for u in scan["units"]} == {"us-east-1", "eu-west-1", "global"}
+    assert scan["unitCounts"] == {"ok": len(scan["units"])}
     seeded = [
         r
         for r in aws_org.resources_in(account_id=member, resource_type="AWS::EC2::Instance")
         if r.region in REGIONS.split(",")
     ]
-    assert scan["resourcesFound"] == len(seeded) > 0
+    assert sum(u["resources"] for u in instances) == len(seeded) > 0
 
     assert (
         aws_api.client.post(
