@@ -226,6 +226,11 @@ def test_update_renames_and_revalidates_regions_and_keys(
         url, json={"displayName": "AWS production"}, headers=aws_api.headers()
     )
     assert renamed.json()["displayName"] == "AWS production"
+    assert renamed.json()["deletedResourceRetentionDays"] == 7
+    kept_longer = aws_api.client.post(
+        url, json={"deletedResourceRetentionDays": 30}, headers=aws_api.headers()
+    )
+    assert kept_longer.json()["deletedResourceRetentionDays"] == 30
 
     more = aws_api.client.post(
         url, json={"credential": {"Regions": "us-east-1,ap-southeast-2"}}, headers=aws_api.headers()
@@ -252,6 +257,7 @@ def test_update_renames_and_revalidates_regions_and_keys(
         ({"credential": {"AWSType": "IAM"}}, "credential.AWSType"),
         ({"credential": {"Regions": "nowhere-1"}}, "credential.Regions"),
         ({"owner": "me"}, "owner"),
+        ({"deletedResourceRetentionDays": 0}, "deletedResourceRetentionDays"),
     ]:
         response = aws_api.client.post(url, json=body, headers=aws_api.headers())
         assert response.status_code == 400, response.text

@@ -112,7 +112,7 @@ WEB_1 = instance(
     attributes={"instanceType": "t3.micro", "ami": "ami-1"},
     relationships=[
         {"type": "EBS", "arn": VOLUME_ARN},
-        {"type": "AWS_SUBNET", "id": "subnet-0001"},
+        {"type": "AWS_SUBNET", "arn": SUBNET_ARN},
         {"type": "AWS_VPC", "arn": MISSING_VPC},
     ],
 )
@@ -406,13 +406,18 @@ def test_detail_resolves_relationships(api_on_both: Api) -> None:
             "deleted": False,
         },
     }
-    # Referenced by its AWS id: found by the ARN it ends.
-    assert subnet["id"] == "subnet-0001"
     assert subnet["arn"] == SUBNET_ARN
     assert subnet["resource"]["id"] == acme.ids["private-a"]
+    assert web["referencedBy"] == []
     assert vpc == {"type": "AWS_VPC", "arn": MISSING_VPC, "resource": None}
     assert [change["kind"] for change in web["history"]] == ["created"]
     assert web["historyTotal"] == 1
+
+    # The other direction: the subnet lists the instances that point at it.
+    private = native(api, acme.tenant, f"/resources/{acme.ids['private-a']}").json()
+    assert [(ref["arn"], ref["resource"]["name"]) for ref in private["referencedBy"]] == [
+        (WEB_1.arn, "web-1")
+    ]
 
     missing = native(api, acme.tenant, "/resources/2147483647")
     assert (missing.status_code, missing.json()["code"]) == (404, "resource_not_found")

@@ -144,9 +144,14 @@ def update(
         str | None,
         typer.Option(help="A new access key id; its secret comes from TETHER_SECURITY_KEY."),
     ] = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3650, help="Days resources deleted in AWS stay in the inventory."),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Rename, change regions or rotate keys; anything touching AWS is validated again."""
+    """Rename, change regions, rotate keys or set the retention of deleted resources;
+    anything touching AWS is validated again."""
     import os
 
     from tether.services import integration_views as views
@@ -160,8 +165,12 @@ def update(
         credential["SecurityKey"] = os.environ.get("TETHER_SECURITY_KEY") or typer.prompt(
             "Security Key", hide_input=True
         )
-    body = service.UpdateRequest(displayName=name, credential=credential or None)
     with client_runtime(tenant) as (rt, scope):
+        body = service.UpdateRequest(
+            displayName=name,
+            credential=credential or None,
+            deletedResourceRetentionDays=retention_days,
+        )
         try:
             updated = service.update(rt, scope, integration, body)
         except service.ValidationFailed as failed:

@@ -103,6 +103,7 @@ def view(
         "memberRoleName": holder.member_role_name,
         "organizationStatus": integration.org_status,
         "lastScanId": integration.last_scan_id,
+        "deletedResourceRetentionDays": integration.retention_days,
     }
     if full:
         out.update(detail(rt, scope, integration))

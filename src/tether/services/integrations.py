@@ -72,6 +72,10 @@ class InstallCredential(BaseModel):
     ExternalId: str | None = None
 
 
+DEFAULT_RETENTION_DAYS = 7
+RetentionDays = Annotated[int, Field(ge=1, le=3650)]
+
+
 class InstallRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,6 +85,8 @@ class InstallRequest(BaseModel):
     memberRoleName: RoleName | None = None
     includeOrganizationalUnits: list[OuId] = Field(default_factory=list, max_length=100)
     excludeOrganizationalUnits: list[OuId] = Field(default_factory=list, max_length=100)
+    # How long resources deleted in AWS stay in the inventory, marked deleted.
+    deletedResourceRetentionDays: RetentionDays = DEFAULT_RETENTION_DAYS
 
 
 class ValidationFailed(TetherError):
@@ -173,6 +179,7 @@ def install(rt: Runtime, scope: TenantScope, body: InstallRequest) -> Installed:
                 ),
                 ou_include=list(body.includeOrganizationalUnits),
                 ou_exclude=list(body.excludeOrganizationalUnits),
+                retention_days=body.deletedResourceRetentionDays,
                 installed_by=scope.actor,
             )
         )
@@ -241,6 +248,7 @@ class UpdateRequest(BaseModel):
 
     displayName: Name | None = None
     credential: dict[str, Any] | None = None
+    deletedResourceRetentionDays: RetentionDays | None = None
 
 
 def update(
@@ -285,6 +293,8 @@ def update(
         integration = IntegrationRepository(session, scope).get(integration_id)
         if body.displayName:
             integration.display_name = body.displayName
+        if body.deletedResourceRetentionDays is not None:
+            integration.retention_days = body.deletedResourceRetentionDays
         if report is not None:
             integration.regions_requested = changes.get("Regions") or integration.regions_requested
             integration.regions = list(report.selected_regions)
@@ -298,7 +308,11 @@ def update(
             "integration.update",
             "integration",
             integration_id,
-            {"displayName": body.displayName, "changed": sorted(changes)},
+            {
+                "displayName": body.displayName,
+                "changed": sorted(changes),
+                "deletedResourceRetentionDays": body.deletedResourceRetentionDays,
+            },
         )
         return integration
 

@@ -246,49 +246,45 @@ def change_view(change: ResourceChange, resource: Resource | None = None) -> dic
     return shown
 
 
-def _reference(relationship: Mapping[str, Any]) -> str | None:
-    value = relationship.get("arn") or relationship.get("id")
-    return value if isinstance(value, str) and value else None
-
-
 def _prefer_live(found: dict[str, Resource], key: str, row: Resource) -> None:
     """Two integrations of one account both hold its resources: show the live one."""
     if key not in found or found[key].deleted_at is not None:
         found[key] = row
 
 
+def _summary(target: Resource) -> dict[str, Any]:
+    return {
+        "id": str(target.id),
+        "name": target.name,
+        "resourceType": target.resource_type,
+        "deleted": target.deleted_at is not None,
+    }
+
+
 def _resolved(repo: ResourceRepository, row: Resource) -> list[dict[str, Any]]:
-    """Each relationship with the inventory's resource it points at, when this tenant's
-    inventory holds it: by ARN, or by an AWS id that ends the ARN (``vol-0abc``)."""
+    """Each relationship (``{"type", "arn"}``) with the inventory's resource it points at,
+    when this tenant's inventory holds it."""
     relationships = [rel for rel in row.relationships if isinstance(rel, dict)]
-    keys = {key for key in map(_reference, relationships) if key}
-    bare = {key for key in keys if not key.startswith("arn:")}
+    arns = {rel["arn"] for rel in relationships if isinstance(rel.get("arn"), str)}
     targets: dict[str, Resource] = {}
-    for found in repo.with_arns(row.tenant_id, keys - bare):
+    for found in repo.with_arns(row.tenant_id, arns):
         _prefer_live(targets, found.arn, found)
-    for found in repo.with_aws_ids(row.tenant_id, row.integration_id, sorted(bare)[:100]):
-        _prefer_live(targets, found.arn.rsplit("/", 1)[-1], found)
-    shown: list[dict[str, Any]] = []
-    for rel in relationships:
-        key = _reference(rel)
-        target = targets.get(key) if key else None
-        shown.append(
-            {
-                **rel,
-                "arn": target.arn if target else rel.get("arn"),
-                "resource": (
-                    {
-                        "id": str(target.id),
-                        "name": target.name,
-                        "resourceType": target.resource_type,
-                        "deleted": target.deleted_at is not None,
-                    }
-                    if target
-                    else None
-                ),
-            }
-        )
-    return shown
+    return [
+        {**rel, "resource": _summary(targets[rel["arn"]]) if rel.get("arn") in targets else None}
+        for rel in relationships
+    ]
+
+
+def _referenced_by(repo: ResourceRepository, row: Resource) -> list[dict[str, Any]]:
+    """The resources whose relationships point at this one (a load balancer's target
+    groups, a subnet's instances): the other direction of the neighbourhood."""
+    return [
+        {"type": source.resource_type, "arn": source.arn, "resource": _summary(source)}
+        for source in repo.referencing(row.tenant_id, row.arn, REFERENCED_BY_LIMIT)
+    ]
+
+
+REFERENCED_BY_LIMIT = 200
 
 
 def detail(db: Database, scope: TenantScope, resource_id: int) -> dict[str, Any]:
@@ -297,11 +293,13 @@ def detail(db: Database, scope: TenantScope, resource_id: int) -> dict[str, Any]
         repo = ResourceRepository(session, scope)
         row = repo.get(resource_id)
         relationships = _resolved(repo, row)
+        referenced_by = _referenced_by(repo, row)
         recent = repo.recent_history(row.id, RECENT_HISTORY)
         total = repo.history(row.id, PageRequest(page_size=1)).total
     return {
         **record(row),
         "relationships": relationships,
+        "referencedBy": referenced_by,
         "history": [change_view(change) for change in recent],
         "historyTotal": total,
     }

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tether.domain.tenancy import TenantKind
@@ -140,20 +140,26 @@ class ResourceRepository(ScopedRepository):
             self._resources().where(Resource.tenant_id == tenant_id, Resource.arn.in_(arns))
         ).all()
 
-    def with_aws_ids(
-        self, tenant_id: str, integration_id: str, aws_ids: Collection[str]
-    ) -> Sequence[Resource]:
-        """Resources of one integration whose ARN ends in ``/<id>`` for one of ``aws_ids``
-        (``vol-0abc`` is ``arn:aws:ec2:...:volume/vol-0abc``)."""
-        if not aws_ids:
-            return []
-        return self.session.scalars(
-            self._resources().where(
+    def referencing(self, tenant_id: str, arn: str, limit: int) -> list[Resource]:
+        """Live resources of one (visible) tenant with a relationship to ``arn``.
+
+        The JSON is searched as text, then each candidate's relationships are checked: an
+        ARN that merely contains ``arn`` is not a match."""
+        candidates = self.session.scalars(
+            self._resources()
+            .where(
                 Resource.tenant_id == tenant_id,
-                Resource.integration_id == integration_id,
-                or_(*(Resource.arn.endswith("/" + aws_id, autoescape=True) for aws_id in aws_ids)),
+                Resource.deleted_at.is_(None),
+                cast(Resource.relationships, String).contains(arn, autoescape=True),
             )
+            .order_by(Resource.id)
+            .limit(limit)
         ).all()
+        return [
+            row
+            for row in candidates
+            if any(isinstance(rel, dict) and rel.get("arn") == arn for rel in row.relationships)
+        ]
 
     def with_ids(self, resource_ids: Collection[int]) -> dict[int, Resource]:
         if not resource_ids:
