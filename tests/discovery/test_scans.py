@@ -216,3 +216,42 @@ def test_scans_match_ground_truth_then_record_exact_history(
 def _queue_url(clients: EmulatorClients, account: str, region: str, name: str) -> str:
     sqs = clients.as_account("sqs", account, region)
     return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def _set_rules(api: Api, client_id: str, rules: list[dict[str, Any]]) -> None:
+    profiles = api.client.get(
+        f"/api/v2/tenants/{client_id}/policies/discovery", headers=api.headers()
+    ).json()
+    for profile in profiles:
+        profile["policy"]["rules"] = rules
+    updated = api.client.put(
+        f"/api/v2/tenants/{client_id}/policies/discovery", json=profiles, headers=api.headers()
+    )
+    assert updated.status_code == 200, updated.text
+
+
+def test_profiles_choose_the_types_collected_and_the_resources_kept(
+    aws_api: Api, installed: dict[str, str], scanned_org: EmulatedOrganization
+) -> None:
+    client_id = installed["client"]
+    account = scanned_org.management_account_id
+    queues = {r.region: r.arn for r in scanned_org.resources_in(account, None, "AWS::SQS::Queue")}
+
+    def only_queues_in(region: str) -> list[dict[str, Any]]:
+        return [{"filterType": "SQS", "key": "Region Name", "operator": "Equals", "value": region}]
+
+    _set_rules(aws_api, client_id, only_queues_in("us-east-1"))
+    first = _scan(aws_api, client_id, installed[account])
+    # Only SQS is selected: one unit per region, no other type collected at all.
+    assert {(u["resourceType"], u["region"]) for u in first["units"]} == {
+        ("SQS", region) for region in scanned_org.regions
+    }
+    assert set(_inventory(aws_api, client_id)) == {queues["us-east-1"]}
+
+    _set_rules(aws_api, client_id, only_queues_in("eu-west-1"))
+    second = _scan(aws_api, client_id, installed[account])
+    assert _changes(aws_api, second["id"]) == {
+        ("excluded", queues["us-east-1"]),
+        ("created", queues["eu-west-1"]),
+    }
+    assert set(_inventory(aws_api, client_id)) == {queues["eu-west-1"]}
