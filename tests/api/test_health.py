@@ -35,9 +35,11 @@ def test_probes_docs_and_home(api: Api) -> None:
     }
     assert "422" not in documented
     assert "ErrorBody" in schema["components"]["schemas"]
-    home = api.client.get("/")
-    assert api.partner_id in home.text
+    # The console starts at its login page; every answer carries the security headers.
+    home = api.client.get("/", follow_redirects=True)
+    assert home.url.path == "/login"
     assert home.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in home.headers["content-security-policy"]
 
 
 def test_readyz_reports_an_outdated_schema(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 import tether
@@ -27,6 +28,9 @@ from tether.services.runtime import Runtime
 from tether.services.scans import use_runner
 from tether.store.db import Database
 from tether.web import routes as web_routes
+from tether.web.errors import install_console_error_pages
+from tether.web.pages import PAGE_ROUTERS
+from tether.web.templating import STATIC_DIR
 
 API_DESCRIPTION = """Tether's API: a compatible subset of OpsRamp's v2 API (clients, integrations,
 discovery profiles, resources) under `/api/v2`, and native extras under `/api/v1`.
@@ -78,6 +82,7 @@ def create_app(
     app.state.runner = InlineRunner(app.state.runtime)
     use_runner(app.state.runner.submit)
     install_error_handlers(app)
+    install_console_error_pages(app)
     for router in (
         auth.router,
         clients.router,
@@ -90,8 +95,10 @@ def create_app(
         native_resources.router,
         health.router,
         web_routes.router,
+        *PAGE_ROUTERS,
     ):
         app.include_router(router)
+    app.mount("/assets", StaticFiles(directory=STATIC_DIR), name="assets")
     _document_400_not_422(app)
     # Outermost first: headers on every answer, including 413s.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -135,6 +135,12 @@ def minimal_clients(db: Database, scope: TenantScope) -> list[tuple[str, str]]:
         return list(TenantRepository(session, scope).minimal_clients())
 
 
+def own_name(db: Database, scope: TenantScope) -> str:
+    """The display name of the scope's own tenant (a client user's client)."""
+    with db.transaction() as session:
+        return TenantRepository(session, scope).own().name
+
+
 def get_client(db: Database, scope: TenantScope, client_id: str) -> tuple[Tenant, Tenant]:
     """The client and its partner."""
     require_partner(scope)

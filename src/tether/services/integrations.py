@@ -19,7 +19,7 @@ from tether.services.integration_access import parent_credential
 from tether.services.linked_accounts import SyncResult, sync_linked_accounts
 from tether.services.query import parse_query_string
 from tether.services.runtime import Runtime
-from tether.services.validation import validate_credential
+from tether.services.validation import StepListener, validate_credential
 from tether.store.models import DiscoveryProfile, Integration
 from tether.store.paging import Page, PageRequest
 from tether.store.repositories.audit import AuditLog
@@ -147,7 +147,11 @@ def default_profile(integration: Integration, scope: TenantScope) -> DiscoveryPr
     )
 
 
-def install(rt: Runtime, scope: TenantScope, body: InstallRequest) -> Installed:
+def install(
+    rt: Runtime, scope: TenantScope, body: InstallRequest, listener: StepListener | None = None
+) -> Installed:
+    """Validate, then store; ``listener`` hears each validation step as it ends (the console
+    shows them live)."""
     _require_client(scope)
     scope.require_write()
     credential = _credential(body.credential)
@@ -155,7 +159,11 @@ def install(rt: Runtime, scope: TenantScope, body: InstallRequest) -> Installed:
     if body.installAllLinkedAccounts and credential.role is None:
         raise InvalidInput("installAllLinkedAccounts", "needs an AWSType that assumes a role")
     report = validate_credential(
-        rt.sessions, credential, selection, rt.validation_options(f"install-{uuid.uuid4().hex[:8]}")
+        rt.sessions,
+        credential,
+        selection,
+        rt.validation_options(f"install-{uuid.uuid4().hex[:8]}"),
+        listener,
     )
     if not report.ok:
         raise ValidationFailed(report)

@@ -1,0 +1,105 @@
+"""Read-only views of an integration's scans: recent history, one scan with its units, the
+scan in progress. Every read is confined to the scope's tenant and to the integration."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tether.errors import NotFound
+from tether.security.scoping import TenantScope
+from tether.store.db import Database
+from tether.store.models import Scan, ScanUnit
+from tether.store.repositories.integrations import IntegrationRepository
+
+ACTIVE = ("queued", "running")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    scan: Scan
+    # Units by outcome: ok, skipped, denied, throttled, failed, pending.
+    unit_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def units_ok(self) -> int:
+        return self.unit_counts.get("ok", 0)
+
+    @property
+    def duration(self) -> timedelta | None:
+        started, finished = self.scan.started_at, self.scan.finished_at
+        return finished - started if started and finished else None
+
+    @property
+    def active(self) -> bool:
+        return self.scan.status in ACTIVE
+
+
+def recent_scans(
+    db: Database, scope: TenantScope, integration_id: str, limit: int = 20
+) -> list[ScanRecord]:
+    """The integration's latest scans, newest first, with their unit outcomes counted."""
+    with db.transaction() as session:
+        IntegrationRepository(session, scope).get(integration_id)
+        scans = session.scalars(
+            select(Scan)
+            .where(Scan.tenant_id == scope.tenant_id, Scan.integration_id == integration_id)
+            .order_by(Scan.queued_at.desc())
+            .limit(limit)
+        ).all()
+        counts: dict[str, Counter[str]] = {scan.id: Counter() for scan in scans}
+        if scans:
+            rows = session.execute(
+                select(ScanUnit.scan_id, ScanUnit.status, func.count())
+                .where(
+                    ScanUnit.tenant_id == scope.tenant_id,
+                    ScanUnit.scan_id.in_(list(counts)),
+                )
+                .group_by(ScanUnit.scan_id, ScanUnit.status)
+            ).all()
+            for scan_id, status, count in rows:
+                counts[scan_id][status] += count
+    return [ScanRecord(scan, dict(counts[scan.id])) for scan in scans]
+
+
+def scan_of(db: Database, scope: TenantScope, integration_id: str, scan_id: str) -> ScanRecord:
+    """One scan of the integration (``NotFound`` for any other), with unit counts."""
+    scan, units = scan_with_units(db, scope, integration_id, scan_id)
+    return ScanRecord(scan, dict(Counter(unit.status for unit in units)))
+
+
+def scan_with_units(
+    db: Database, scope: TenantScope, integration_id: str, scan_id: str
+) -> tuple[Scan, list[ScanUnit]]:
+    with db.transaction() as session:
+        IntegrationRepository(session, scope).get(integration_id)
+        scan = session.scalars(
+            select(Scan).where(
+                Scan.tenant_id == scope.tenant_id,
+                Scan.integration_id == integration_id,
+                Scan.id == scan_id,
+            )
+        ).first()
+        if scan is None:
+            raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
+        units = session.scalars(
+            select(ScanUnit)
+            .where(ScanUnit.tenant_id == scope.tenant_id, ScanUnit.scan_id == scan_id)
+            .order_by(ScanUnit.region, ScanUnit.resource_type)
+        ).all()
+    return scan, list(units)
+
+
+def active_scan(db: Database, scope: TenantScope, integration_id: str) -> Scan | None:
+    """The integration's queued or running scan, if any (there is at most one)."""
+    with db.transaction() as session:
+        return session.scalars(
+            select(Scan).where(
+                Scan.tenant_id == scope.tenant_id,
+                Scan.integration_id == integration_id,
+                Scan.status.in_(ACTIVE),
+            )
+        ).first()

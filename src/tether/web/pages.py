@@ -1,0 +1,15 @@
+"""The console's page routers, one module per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from tether.web import install, integration_page, integrations
+from tether.web import resources as resource_pages
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    integrations.router,
+    install.router,
+    integration_page.router,
+    resource_pages.router,
+)
