@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tether.web import install, integration_page, integrations
+from tether.web import clients, install, integration_page, integrations
 from tether.web import resources as resource_pages
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    clients.router,
     integrations.router,
     install.router,
     integration_page.router,
