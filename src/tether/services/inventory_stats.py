@@ -17,16 +17,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tether.catalog.registry import resource_type
-from tether.domain.tenancy import TenantKind
 from tether.security.scoping import TenantScope
 from tether.store.db import Database
-from tether.store.models import Resource, ResourceChange, Tenant
+from tether.store.models import Resource, ResourceChange
 from tether.store.repositories.base import ScopedRepository
-from tether.store.repositories.resources import ResourceFilter
+from tether.store.repositories.resources import ResourceFilter, visible_to
 from tether.store.types import utcnow
 
 DEFAULT_DAYS = 30
@@ -93,12 +92,7 @@ class InventoryCounts(ScopedRepository):
     clients' (as ``ResourceRepository`` reads them)."""
 
     def _visible(self, column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
-        if self.scope.tenant_kind is TenantKind.PARTNER:
-            clients = select(Tenant.id).where(
-                or_(Tenant.id == self.tenant_id, Tenant.parent_id == self.tenant_id)
-            )
-            return column.in_(clients)
-        return column == self.tenant_id
+        return visible_to(self.scope, column)
 
     def live(self, where: ResourceFilter) -> list[tuple[str, str, int]]:
         """(type, region, count) of the resources not deleted."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from tether.domain.tenancy import TenantKind
 from tether.errors import NotFound
+from tether.security.scoping import TenantScope
 from tether.store.models import Resource, ResourceChange, Scan, Tenant
 from tether.store.paging import Page, PageRequest, Sortable, fetch_page
 from tether.store.repositories.base import ScopedRepository
@@ -85,15 +86,20 @@ def _json_text(
     return text.is_not(None) if value is None else text == value
 
 
+def visible_to(scope: TenantScope, column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """The tenants whose inventory ``scope`` reads: a client its own, a partner its own and
+    all of its clients'."""
+    if scope.tenant_kind is TenantKind.PARTNER:
+        clients = select(Tenant.id).where(
+            or_(Tenant.id == scope.tenant_id, Tenant.parent_id == scope.tenant_id)
+        )
+        return column.in_(clients)
+    return column == scope.tenant_id
+
+
 class ResourceRepository(ScopedRepository):
     def _visible(self, column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
-        """The tenants whose inventory this scope reads."""
-        if self.scope.tenant_kind is TenantKind.PARTNER:
-            clients = select(Tenant.id).where(
-                or_(Tenant.id == self.tenant_id, Tenant.parent_id == self.tenant_id)
-            )
-            return column.in_(clients)
-        return column == self.tenant_id
+        return visible_to(self.scope, column)
 
     def _resources(self) -> Select[Resource]:
         return select(Resource).where(self._visible(Resource.tenant_id))
