@@ -8,7 +8,7 @@ ran the scans.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -106,15 +106,9 @@ class InventoryCollector(Collector):
             size.add_metric([tenant, integration, resource_type], count)
         for tenant, integration, status, started in last:
             if started is not None:
-                age.add_metric(
-                    [tenant, integration, status], (now - _aware(started)).total_seconds()
-                )
+                age.add_metric([tenant, integration, status], (now - started).total_seconds())
         yield size
         yield age
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def exposition(db: Database) -> bytes:

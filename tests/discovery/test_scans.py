@@ -70,15 +70,7 @@ def installed(aws_api: Api, scanned_org: EmulatedOrganization) -> dict[str, str]
     }
     assert set(by_account) == set(scanned_org.role_arns)
     # Every integration (children inherit at their first scan) collects the emulated types.
-    profiles = aws_api.client.get(
-        f"/api/v2/tenants/{client_id}/policies/discovery", headers=aws_api.headers()
-    ).json()
-    for profile in profiles:
-        profile["policy"]["rules"] = _profile_of_emulated_types()
-    updated = aws_api.client.put(
-        f"/api/v2/tenants/{client_id}/policies/discovery", json=profiles, headers=aws_api.headers()
-    )
-    assert updated.status_code == 200, updated.text
+    _set_rules(aws_api, client_id, _profile_of_emulated_types())
     return {"client": client_id, **by_account}
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
-from tether.catalog.common import as_datetime, tag_map
-from tether.catalog.ec2 import ec2_links, links
+from tether.catalog.common import as_datetime, ec2_links, links, tag_map
 from tether.catalog.elb import classic_lb_arn
 from tether.catalog.services import AUTOSCALING
 from tether.domain.resources import ResourceRecord

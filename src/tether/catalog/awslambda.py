@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where, per_item
-from tether.catalog.ec2 import links, network_links
+from tether.catalog.common import links, network_links
 from tether.catalog.services import LAMBDA
 from tether.domain.resources import ResourceRecord
 

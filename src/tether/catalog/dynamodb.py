@@ -9,18 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where, per_item
-from tether.catalog.common import as_datetime, tag_map
+from tether.catalog.common import as_datetime, kms_key_links, tag_map
 from tether.catalog.services import DYNAMODB
 from tether.domain.resources import ResourceRecord
 
 _GONE = frozenset({"ResourceNotFoundException"})
-
-
-def _kms_key(value: str | None) -> list[dict[str, str]]:
-    """A KMS key given by ARN (not by alias or bare id) as a relationship."""
-    if value and value.startswith("arn:") and ":key/" in value:
-        return [{"type": "AWS_KMS_KEY", "arn": value}]
-    return []
 
 
 def _table(item: dict[str, Any], where: Where) -> ResourceRecord:
@@ -56,7 +49,7 @@ def _table(item: dict[str, Any], where: Where) -> ResourceRecord:
             "globalTableVersion": table.get("GlobalTableVersion"),
             "encryption": (table.get("SSEDescription") or {}).get("SSEType"),
         },
-        relationships=_kms_key((table.get("SSEDescription") or {}).get("KMSMasterKeyArn")),
+        relationships=kms_key_links((table.get("SSEDescription") or {}).get("KMSMasterKeyArn")),
         created_time=as_datetime(table.get("CreationDateTime")),
     )
 

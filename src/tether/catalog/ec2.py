@@ -6,47 +6,15 @@ name EC2 resources by id only, and a relationship needs the target's full ARN.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
-from tether.catalog.common import as_datetime, iso, tag_map
+from tether.catalog.common import as_datetime, ec2_arn, ec2_links, iso, network_links, tag_map
 from tether.catalog.services import EC2
 from tether.domain.resources import ResourceRecord
 
 # MaxResults keeps the Describe calls in EC2's cheaper paginated throttling bucket.
 PAGE = {"MaxResults": 1000}
-
-
-def ec2_arn(where: Where, kind: str, resource_id: str) -> str:
-    """An EC2 resource's ARN from its id (``kind`` as in IAM: instance, subnet, ...)."""
-    return f"arn:{where.partition}:ec2:{where.region}:{where.account_id}:{kind}/{resource_id}"
-
-
-def links(type_code: str, arns: Iterable[str | None]) -> list[dict[str, str]]:
-    """Relationship entries to ``type_code`` targets, sorted and without repeats."""
-    return [{"type": type_code, "arn": arn} for arn in sorted({arn for arn in arns if arn})]
-
-
-def ec2_links(
-    where: Where, type_code: str, kind: str, ids: Iterable[str | None]
-) -> list[dict[str, str]]:
-    """Relationships to EC2 resources AWS names by id only."""
-    return links(type_code, (ec2_arn(where, kind, rid) for rid in ids if rid))
-
-
-def network_links(
-    where: Where,
-    vpc_id: str | None = None,
-    subnet_ids: Iterable[str | None] = (),
-    group_ids: Iterable[str | None] = (),
-) -> list[dict[str, str]]:
-    """The VPC, subnets and security groups a resource is placed in."""
-    return [
-        *ec2_links(where, "AWS_VPC", "vpc", [vpc_id]),
-        *ec2_links(where, "AWS_SUBNET", "subnet", subnet_ids),
-        *ec2_links(where, "AWS_SECURITY_GROUP", "security-group", group_ids),
-    ]
 
 
 def _named(tags: dict[str, str], natural: str) -> str:

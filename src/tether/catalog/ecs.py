@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tether.catalog.base import PARENT_KEY, Call, Enrich, Item, Parent, ResourceSpec, Where
-from tether.catalog.common import arn_name, as_datetime, tag_map
-from tether.catalog.ec2 import links, network_links
+from tether.catalog.common import arn_name, as_datetime, links, network_links, tag_map
 from tether.catalog.services import ECS
 from tether.domain.resources import ResourceRecord
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
-from tether.catalog.common import as_datetime, tag_map
+from tether.catalog.common import as_datetime, kms_key_links, tag_map
 from tether.catalog.services import EFS
 from tether.domain.resources import ResourceRecord
-
-
-def _kms_key(value: str | None) -> list[dict[str, str]]:
-    """A KMS key given by ARN (not by alias or bare id) as a relationship."""
-    if value and value.startswith("arn:") and ":key/" in value:
-        return [{"type": "AWS_KMS_KEY", "arn": value}]
-    return []
 
 
 def _file_system(item: dict[str, Any], where: Where) -> ResourceRecord:
@@ -43,7 +36,7 @@ def _file_system(item: dict[str, Any], where: Where) -> ResourceRecord:
             "numberOfMountTargets": item.get("NumberOfMountTargets"),
             "ownerId": item.get("OwnerId"),
         },
-        relationships=_kms_key(item.get("KmsKeyId")),
+        relationships=kms_key_links(item.get("KmsKeyId")),
         created_time=as_datetime(item.get("CreationTime")),
     )
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where, per_item
-from tether.catalog.common import as_datetime
-from tether.catalog.ec2 import links, network_links
+from tether.catalog.common import as_datetime, links, network_links
 from tether.catalog.services import EKS
 from tether.domain.resources import ResourceRecord
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where, per_item
-from tether.catalog.common import as_datetime, tag_map
+from tether.catalog.common import as_datetime, network_links, tag_map
 from tether.catalog.services import ELASTICACHE
 from tether.domain.resources import ResourceRecord
 
@@ -25,10 +25,7 @@ def _cluster(item: dict[str, Any], where: Where) -> ResourceRecord:
     cluster_id = item["CacheClusterId"]
     zone = item.get("PreferredAvailabilityZone")
     endpoint = item.get("ConfigurationEndpoint") or {}
-    groups = {
-        g["SecurityGroupId"] for g in item.get("SecurityGroups") or [] if g.get("SecurityGroupId")
-    }
-    prefix = f"arn:{where.partition}:ec2:{where.region}:{where.account_id}:security-group/"
+    groups = [g.get("SecurityGroupId") for g in item.get("SecurityGroups") or []]
     return ResourceRecord(
         arn=_arn(item, where),
         resource_type="ELASTICACHE",
@@ -51,9 +48,7 @@ def _cluster(item: dict[str, Any], where: Where) -> ResourceRecord:
             "transitEncryptionEnabled": item.get("TransitEncryptionEnabled"),
             "atRestEncryptionEnabled": item.get("AtRestEncryptionEnabled"),
         },
-        relationships=[
-            {"type": "AWS_SECURITY_GROUP", "arn": prefix + group} for group in sorted(groups)
-        ],
+        relationships=network_links(where, group_ids=groups),
         created_time=as_datetime(item.get("CacheClusterCreateTime")),
     )
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, Enrich, Item, ResourceSpec, Where
-from tether.catalog.common import as_datetime, tag_map
-from tether.catalog.ec2 import ec2_links, network_links
+from tether.catalog.common import as_datetime, ec2_links, network_links, tag_map
 from tether.catalog.services import ELB
 from tether.domain.resources import ResourceRecord
 

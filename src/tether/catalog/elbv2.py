@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tether.catalog.base import Call, Enrich, Item, ResourceSpec, Where, per_item
-from tether.catalog.common import as_datetime, tag_map
-from tether.catalog.ec2 import ec2_links, links, network_links
+from tether.catalog.common import as_datetime, ec2_links, links, network_links, tag_map
 from tether.catalog.services import ELBV2
 from tether.domain.resources import ResourceRecord
 

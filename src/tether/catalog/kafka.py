@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
-from tether.catalog.common import as_datetime
+from tether.catalog.common import as_datetime, kms_key_links, network_links
 from tether.catalog.services import MSK
 from tether.domain.resources import ResourceRecord
 
@@ -23,13 +23,6 @@ def _network(item: dict[str, Any]) -> tuple[set[str], set[str]]:
     return subnets, groups
 
 
-def _kms_key(value: str | None) -> list[dict[str, str]]:
-    """A KMS key given by ARN (not by alias or bare id) as a relationship."""
-    if value and value.startswith("arn:") and ":key/" in value:
-        return [{"type": "AWS_KMS_KEY", "arn": value}]
-    return []
-
-
 def _cluster(item: dict[str, Any], where: Where) -> ResourceRecord:
     tags = {str(key): str(value) for key, value in (item.get("Tags") or {}).items()}
     name = item["ClusterName"]
@@ -38,7 +31,6 @@ def _cluster(item: dict[str, Any], where: Where) -> ResourceRecord:
     software = provisioned.get("CurrentBrokerSoftwareInfo") or {}
     subnets, groups = _network(item)
     encryption = (provisioned.get("EncryptionInfo") or {}).get("EncryptionAtRest") or {}
-    ec2 = f"arn:{where.partition}:ec2:{where.region}:{where.account_id}"
     return ResourceRecord(
         arn=item["ClusterArn"],
         resource_type="AWS_MSK_CLUSTER",
@@ -56,12 +48,8 @@ def _cluster(item: dict[str, Any], where: Where) -> ResourceRecord:
             "currentVersion": item.get("CurrentVersion"),
         },
         relationships=[
-            *({"type": "AWS_SUBNET", "arn": f"{ec2}:subnet/{s}"} for s in sorted(subnets)),
-            *(
-                {"type": "AWS_SECURITY_GROUP", "arn": f"{ec2}:security-group/{g}"}
-                for g in sorted(groups)
-            ),
-            *_kms_key(encryption.get("DataVolumeKMSKeyId")),
+            *network_links(where, subnet_ids=subnets, group_ids=groups),
+            *kms_key_links(encryption.get("DataVolumeKMSKeyId")),
         ],
         created_time=as_datetime(item.get("CreationTime")),
     )

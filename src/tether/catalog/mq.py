@@ -8,25 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where, per_item
-from tether.catalog.common import as_datetime
+from tether.catalog.common import as_datetime, kms_key_links, network_links
 from tether.catalog.services import MQ
 from tether.domain.resources import ResourceRecord
-
-
-def _kms_key(value: str | None) -> list[dict[str, str]]:
-    """A KMS key given by ARN (not by alias or bare id) as a relationship."""
-    if value and value.startswith("arn:") and ":key/" in value:
-        return [{"type": "AWS_KMS_KEY", "arn": value}]
-    return []
 
 
 def _broker(item: dict[str, Any], where: Where) -> ResourceRecord:
     detail = item.get("Broker") or {}
     tags = {str(key): str(value) for key, value in (detail.get("Tags") or {}).items()}
     name = item.get("BrokerName") or item["BrokerId"]
-    ec2 = f"arn:{where.partition}:ec2:{where.region}:{where.account_id}"
-    subnets = sorted(set(detail.get("SubnetIds") or []))
-    groups = sorted(set(detail.get("SecurityGroups") or []))
     return ResourceRecord(
         arn=item["BrokerArn"],
         resource_type="AWS_MQ_BROKER",
@@ -49,9 +39,12 @@ def _broker(item: dict[str, Any], where: Where) -> ResourceRecord:
             "authenticationStrategy": detail.get("AuthenticationStrategy"),
         },
         relationships=[
-            *({"type": "AWS_SUBNET", "arn": f"{ec2}:subnet/{s}"} for s in subnets),
-            *({"type": "AWS_SECURITY_GROUP", "arn": f"{ec2}:security-group/{g}"} for g in groups),
-            *_kms_key((detail.get("EncryptionOptions") or {}).get("KmsKeyId")),
+            *network_links(
+                where,
+                subnet_ids=detail.get("SubnetIds") or [],
+                group_ids=detail.get("SecurityGroups") or [],
+            ),
+            *kms_key_links((detail.get("EncryptionOptions") or {}).get("KmsKeyId")),
         ],
         created_time=as_datetime(item.get("Created") or detail.get("Created")),
     )

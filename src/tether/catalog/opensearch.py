@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, Enrich, Item, ResourceSpec, Where, per_item
-from tether.catalog.common import tag_map
+from tether.catalog.common import kms_key_links, network_links, tag_map
 from tether.catalog.services import OPENSEARCH
 from tether.domain.resources import ResourceRecord
 
@@ -31,20 +31,13 @@ def _tags_request(item: Item) -> dict[str, Any]:
 
 def _relationships(status: dict[str, Any], where: Where) -> list[dict[str, str]]:
     vpc = status.get("VPCOptions") or {}
-    ec2 = f"arn:{where.partition}:ec2:{where.region}:{where.account_id}"
-    links = [{"type": "AWS_VPC", "arn": f"{ec2}:vpc/{vpc['VPCId']}"}] if vpc.get("VPCId") else []
-    links += [
-        {"type": "AWS_SUBNET", "arn": f"{ec2}:subnet/{subnet}"}
-        for subnet in sorted(set(vpc.get("SubnetIds") or []))
-    ]
-    links += [
-        {"type": "AWS_SECURITY_GROUP", "arn": f"{ec2}:security-group/{group}"}
-        for group in sorted(set(vpc.get("SecurityGroupIds") or []))
-    ]
     key = (status.get("EncryptionAtRestOptions") or {}).get("KmsKeyId")
-    if key and key.startswith("arn:") and ":key/" in key:
-        links.append({"type": "AWS_KMS_KEY", "arn": key})
-    return links
+    return [
+        *network_links(
+            where, vpc.get("VPCId"), vpc.get("SubnetIds") or [], vpc.get("SecurityGroupIds") or []
+        ),
+        *kms_key_links(key),
+    ]
 
 
 def _state(status: dict[str, Any]) -> str:

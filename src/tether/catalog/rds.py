@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
-from tether.catalog.common import as_datetime, tag_map
+from tether.catalog.common import as_datetime, ec2_arn, kms_key_arn, links, tag_map
 from tether.catalog.services import RDS
 from tether.domain.resources import ResourceRecord
 
@@ -18,27 +17,14 @@ def _rds_arn(where: Where, kind: str, identifier: str) -> str:
     return f"arn:{where.partition}:rds:{where.region}:{where.account_id}:{kind}:{identifier}"
 
 
-def _ec2_arn(where: Where, kind: str, resource_id: str) -> str:
-    return f"arn:{where.partition}:ec2:{where.region}:{where.account_id}:{kind}/{resource_id}"
-
-
-def _links(kind: str, arns: Iterable[str | None]) -> list[dict[str, str]]:
-    return [{"type": kind, "arn": arn} for arn in sorted({arn for arn in arns if arn})]
-
-
-def _kms_key_arn(value: str | None) -> str | None:
-    """KmsKeyId is the key's ARN when AWS gives one (moto gives a placeholder)."""
-    return value if value and value.startswith("arn:") and ":key/" in value else None
-
-
 def _common_links(item: dict[str, Any], where: Where) -> list[dict[str, str]]:
     """Security groups, IAM roles and the KMS key: instances and clusters name them alike."""
     groups = (g.get("VpcSecurityGroupId") for g in item.get("VpcSecurityGroups") or [])
     roles = [role.get("RoleArn") for role in item.get("AssociatedRoles") or []]
     return [
-        *_links("AWS_SECURITY_GROUP", (_ec2_arn(where, "security-group", g) for g in groups if g)),
-        *_links("AWS_IAM_ROLE", [*roles, item.get("MonitoringRoleArn")]),
-        *_links("AWS_KMS_KEY", [_kms_key_arn(item.get("KmsKeyId"))]),
+        *links("AWS_SECURITY_GROUP", (ec2_arn(where, "security-group", g) for g in groups if g)),
+        *links("AWS_IAM_ROLE", [*roles, item.get("MonitoringRoleArn")]),
+        *links("AWS_KMS_KEY", [kms_key_arn(item.get("KmsKeyId"))]),
     ]
 
 
@@ -52,10 +38,10 @@ def _instance(item: dict[str, Any], where: Where) -> ResourceRecord:
     cluster = item.get("DBClusterIdentifier")
     source = item.get("ReadReplicaSourceDBInstanceIdentifier")
     relationships = [
-        *_links("AWS_RDS_CLUSTER", [_rds_arn(where, "cluster", cluster) if cluster else None]),
-        *_links("RDS", [_rds_arn(where, "db", source) if source else None]),
-        *_links("AWS_VPC", [_ec2_arn(where, "vpc", vpc_id) if vpc_id else None]),
-        *_links("AWS_SUBNET", (_ec2_arn(where, "subnet", s) for s in subnets if s)),
+        *links("AWS_RDS_CLUSTER", [_rds_arn(where, "cluster", cluster) if cluster else None]),
+        *links("RDS", [_rds_arn(where, "db", source) if source else None]),
+        *links("AWS_VPC", [ec2_arn(where, "vpc", vpc_id) if vpc_id else None]),
+        *links("AWS_SUBNET", (ec2_arn(where, "subnet", s) for s in subnets if s)),
         *_common_links(item, where),
     ]
     return ResourceRecord(
@@ -99,7 +85,7 @@ def _cluster(item: dict[str, Any], where: Where) -> ResourceRecord:
         if m.get("IsClusterWriter") and m.get("DBInstanceIdentifier")
     )
     relationships = [
-        *_links("RDS", (_rds_arn(where, "db", member) for member in member_ids)),
+        *links("RDS", (_rds_arn(where, "db", member) for member in member_ids)),
         *_common_links(item, where),
     ]
     return ResourceRecord(

@@ -5,34 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where
-from tether.catalog.common import as_datetime, tag_map
+from tether.catalog.common import as_datetime, kms_key_links, links, network_links, tag_map
 from tether.catalog.services import REDSHIFT
 from tether.domain.resources import ResourceRecord
 
 
-def _kms_key(value: str | None) -> list[dict[str, str]]:
-    """A KMS key given by ARN (not by alias or bare id) as a relationship."""
-    if value and value.startswith("arn:") and ":key/" in value:
-        return [{"type": "AWS_KMS_KEY", "arn": value}]
-    return []
-
-
 def _relationships(item: dict[str, Any], where: Where) -> list[dict[str, str]]:
-    ec2 = f"arn:{where.partition}:ec2:{where.region}:{where.account_id}"
-    groups = sorted(
-        {
-            g["VpcSecurityGroupId"]
-            for g in item.get("VpcSecurityGroups") or []
-            if g.get("VpcSecurityGroupId")
-        }
-    )
-    roles = sorted({r["IamRoleArn"] for r in item.get("IamRoles") or [] if r.get("IamRoleArn")})
-    vpc = [{"type": "AWS_VPC", "arn": f"{ec2}:vpc/{item['VpcId']}"}] if item.get("VpcId") else []
+    groups = [g.get("VpcSecurityGroupId") for g in item.get("VpcSecurityGroups") or []]
+    roles = [r.get("IamRoleArn") for r in item.get("IamRoles") or []]
     return [
-        *vpc,
-        *({"type": "AWS_SECURITY_GROUP", "arn": f"{ec2}:security-group/{g}"} for g in groups),
-        *({"type": "AWS_IAM_ROLE", "arn": role} for role in roles),
-        *_kms_key(item.get("KmsKeyId")),
+        *network_links(where, item.get("VpcId"), group_ids=groups),
+        *links("AWS_IAM_ROLE", roles),
+        *kms_key_links(item.get("KmsKeyId")),
     ]
 
 

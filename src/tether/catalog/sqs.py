@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tether.catalog.base import Call, ResourceSpec, Where, per_item
-from tether.catalog.common import as_datetime
+from tether.catalog.common import as_datetime, kms_key_links
 from tether.catalog.services import SQS
 from tether.domain.resources import ResourceRecord
 
@@ -47,13 +47,6 @@ def _dead_letter_queue(attributes: dict[str, str]) -> str | None:
     return str(target) if target else None
 
 
-def _kms_key(value: str | None) -> list[dict[str, str]]:
-    """A KMS key given by ARN (not by alias or bare id) as a relationship."""
-    if value and value.startswith("arn:") and ":key/" in value:
-        return [{"type": "AWS_KMS_KEY", "arn": value}]
-    return []
-
-
 def _queue(item: dict[str, Any], where: Where) -> ResourceRecord:
     url = item["QueueUrl"]
     name = url.rstrip("/").rsplit("/", 1)[-1]
@@ -83,7 +76,7 @@ def _queue(item: dict[str, Any], where: Where) -> ResourceRecord:
         },
         relationships=[
             *([{"type": "SQS", "arn": dead_letter}] if dead_letter else []),
-            *_kms_key(attributes.get("KmsMasterKeyId")),
+            *kms_key_links(attributes.get("KmsMasterKeyId")),
         ],
         created_time=_epoch(attributes.get("CreatedTimestamp")),
     )

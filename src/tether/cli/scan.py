@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from tether.cli.context import client_runtime, report_scan, run_scan_here
 from tether.cli.integrations import AsJson, IntegrationArg, Tenant
@@ -38,6 +45,18 @@ def scan(
     report_scan(done, as_json)
 
 
+def _draw(progress: Progress, task: TaskID, scan: Scan) -> None:
+    progress.update(
+        task,
+        total=scan.units_total or None,
+        completed=scan.units_done,
+        status=scan.status,
+        calls=scan.api_calls,
+        throttles=scan.throttles,
+        found=scan.resources_found,
+    )
+
+
 def _with_progress(run: Callable[[], Scan], db: Database, scan_id: str) -> Scan:
     """Run the scan in a thread and draw its counters from the database until it ends."""
     result: dict[str, Any] = {}
@@ -64,27 +83,10 @@ def _with_progress(run: Callable[[], Scan], db: Database, scan_id: str) -> Scan:
             with db.transaction() as session:
                 row = session.get(Scan, scan_id)
                 assert row is not None
-                progress.update(
-                    task,
-                    total=row.units_total or None,
-                    completed=row.units_done,
-                    status=row.status,
-                    calls=row.api_calls,
-                    throttles=row.throttles,
-                    found=row.resources_found,
-                )
+                _draw(progress, task, row)
             worker.join(POLL_SECONDS)
-        final = result.get("scan")
-        if final is not None:
-            progress.update(
-                task,
-                total=final.units_total or 1,
-                completed=final.units_done,
-                status=final.status,
-                calls=final.api_calls,
-                throttles=final.throttles,
-                found=final.resources_found,
-            )
+        if "scan" in result:
+            _draw(progress, task, result["scan"])
     if "error" in result:
         raise result["error"]
     scan_row: Scan = result["scan"]

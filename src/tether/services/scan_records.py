@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tether.errors import NotFound
 from tether.security.scoping import TenantScope
@@ -38,6 +39,22 @@ class ScanRecord:
         return self.scan.status in ACTIVE
 
 
+def _unit_counts(
+    session: Session, scope: TenantScope, scan_ids: list[str]
+) -> dict[str, Counter[str]]:
+    """Units by outcome of each scan, counted in the database."""
+    counts: dict[str, Counter[str]] = {scan_id: Counter() for scan_id in scan_ids}
+    if scan_ids:
+        rows = session.execute(
+            select(ScanUnit.scan_id, ScanUnit.status, func.count())
+            .where(ScanUnit.tenant_id == scope.tenant_id, ScanUnit.scan_id.in_(scan_ids))
+            .group_by(ScanUnit.scan_id, ScanUnit.status)
+        ).all()
+        for scan_id, status, count in rows:
+            counts[scan_id][status] += count
+    return counts
+
+
 def recent_scans(
     db: Database, scope: TenantScope, integration_id: str, limit: int = 20
 ) -> list[ScanRecord]:
@@ -50,41 +67,35 @@ def recent_scans(
             .order_by(Scan.queued_at.desc())
             .limit(limit)
         ).all()
-        counts: dict[str, Counter[str]] = {scan.id: Counter() for scan in scans}
-        if scans:
-            rows = session.execute(
-                select(ScanUnit.scan_id, ScanUnit.status, func.count())
-                .where(
-                    ScanUnit.tenant_id == scope.tenant_id,
-                    ScanUnit.scan_id.in_(list(counts)),
-                )
-                .group_by(ScanUnit.scan_id, ScanUnit.status)
-            ).all()
-            for scan_id, status, count in rows:
-                counts[scan_id][status] += count
+        counts = _unit_counts(session, scope, [scan.id for scan in scans])
     return [ScanRecord(scan, dict(counts[scan.id])) for scan in scans]
 
 
+def _scan(session: Session, scope: TenantScope, scan_id: str, integration_id: str | None) -> Scan:
+    query = select(Scan).where(Scan.tenant_id == scope.tenant_id, Scan.id == scan_id)
+    if integration_id is not None:
+        IntegrationRepository(session, scope).get(integration_id)
+        query = query.where(Scan.integration_id == integration_id)
+    scan = session.scalars(query).first()
+    if scan is None:
+        raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
+    return scan
+
+
 def scan_of(db: Database, scope: TenantScope, integration_id: str, scan_id: str) -> ScanRecord:
-    """One scan of the integration (``NotFound`` for any other), with unit counts."""
-    scan, units = scan_with_units(db, scope, integration_id, scan_id)
-    return ScanRecord(scan, dict(Counter(unit.status for unit in units)))
+    """One scan of the integration (``NotFound`` for any other), with unit counts (the live
+    progress asks every second: the units are counted, not loaded)."""
+    with db.transaction() as session:
+        scan = _scan(session, scope, scan_id, integration_id)
+        return ScanRecord(scan, dict(_unit_counts(session, scope, [scan_id])[scan_id]))
 
 
 def scan_with_units(
-    db: Database, scope: TenantScope, integration_id: str, scan_id: str
+    db: Database, scope: TenantScope, scan_id: str, integration_id: str | None = None
 ) -> tuple[Scan, list[ScanUnit]]:
+    """A scan of the scope's tenant (of ``integration_id`` when given) and its units."""
     with db.transaction() as session:
-        IntegrationRepository(session, scope).get(integration_id)
-        scan = session.scalars(
-            select(Scan).where(
-                Scan.tenant_id == scope.tenant_id,
-                Scan.integration_id == integration_id,
-                Scan.id == scan_id,
-            )
-        ).first()
-        if scan is None:
-            raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
+        scan = _scan(session, scope, scan_id, integration_id)
         units = session.scalars(
             select(ScanUnit)
             .where(ScanUnit.tenant_id == scope.tenant_id, ScanUnit.scan_id == scan_id)

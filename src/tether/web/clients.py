@@ -33,10 +33,11 @@ def _page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    clients = client_choices(db, user)
     context = {
         "section": "clients",
-        "clients": client_choices(db, user),
-        "listed": client_choices(db, user),
+        "clients": clients,
+        "listed": clients,
         "form": form or {"timeZone": "UTC"},
         "errors": errors or {},
         "can_write": user.principal.role.value != "viewer",

@@ -172,7 +172,7 @@ def scan_page(
 ) -> HTMLResponse:
     scope = user.scope(db, client_id)
     integration = integration_service.get(rt, scope, integration_id)
-    scan, units = scan_with_units(db, scope, integration_id, scan_id)
+    scan, units = scan_with_units(db, scope, scan_id, integration_id)
     units.sort(key=lambda u: UNIT_ORDER.index(u.status) if u.status in UNIT_ORDER else 0)
     context = {
         "section": "integrations",

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from tether.api.deps import Scope
 from tether.api.errors import ERROR_RESPONSES
 from tether.api.runtime import RT
-from tether.errors import NotFound
 from tether.services import integrations as integration_service
+from tether.services.scan_records import recent_scans, scan_with_units
 from tether.services.scans import start_scan
 from tether.store.models import Scan, ScanUnit
 
@@ -88,31 +87,13 @@ def scan_now(rt: RT, scope: Scope, integration_id: IntegrationId) -> ScanOut:
 
 @router.get("/integrations/{integrationId}/scans", response_model=list[ScanOut], summary="Scans")
 def scans_of(rt: RT, scope: Scope, integration_id: IntegrationId) -> list[ScanOut]:
-    integration_service.get(rt, scope, integration_id)
-    with rt.db.transaction() as session:
-        found = session.scalars(
-            select(Scan)
-            .where(Scan.tenant_id == scope.tenant_id, Scan.integration_id == integration_id)
-            .order_by(Scan.queued_at.desc())
-            .limit(100)
-        ).all()
-    return [render_scan(scan) for scan in found]
+    return [render_scan(record.scan) for record in recent_scans(rt.db, scope, integration_id, 100)]
 
 
 @router.get("/scans/{scanId}", response_model=ScanOut, summary="A scan with its units")
 def scan(rt: RT, scope: Scope, scan_id: ScanId) -> ScanOut:
-    with rt.db.transaction() as session:
-        found = session.scalars(
-            select(Scan).where(Scan.tenant_id == scope.tenant_id, Scan.id == scan_id)
-        ).first()
-        if found is None:
-            raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
-        units = session.scalars(
-            select(ScanUnit)
-            .where(ScanUnit.scan_id == scan_id)
-            .order_by(ScanUnit.region, ScanUnit.resource_type)
-        ).all()
-    return render_scan(found, list(units))
+    found, units = scan_with_units(rt.db, scope, scan_id)
+    return render_scan(found, units)
 
 
 class SyncOut(BaseModel):
