@@ -16,8 +16,8 @@ sync:
 	$(UV) sync --frozen --all-extras
 
 lint:
-	$(UV) run --frozen ruff check src tests
-	$(UV) run --frozen ruff format --check src tests
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
 	$(UV) run --frozen mypy
 
 pytest:

@@ -32,6 +32,27 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite file in the data dir."
     )
+    db_pool_size: int = Field(
+        default=5, ge=1, le=200, description="PostgreSQL connections each process keeps open."
+    )
+    db_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=200,
+        description="PostgreSQL connections a process may open beyond the pool under load.",
+    )
+    db_pool_recycle: int = Field(
+        default=1800,
+        ge=-1,
+        le=86400,
+        description="Seconds after which a PostgreSQL connection is replaced (-1: never).",
+    )
+    db_pool_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds to wait for a free pooled connection before answering 503.",
+    )
     aws_endpoint_url: str | None = Field(
         default=None, description="Send every AWS call here (an emulator); else AWS_ENDPOINT_URL."
     )
@@ -59,6 +80,28 @@ class Settings(BaseSettings):
         ge=1,
         le=10,
         description="Attempts per AWS request (throttles, 5xx) before its unit gives up.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Redis URL of the Celery broker (redis://host:6379/0): scans then run on "
+        "`tether worker` processes and rate limits are shared through it; unset: in-process.",
+    )
+    broker_visibility_timeout: int = Field(
+        default=600,
+        ge=5,
+        le=86400,
+        description="Seconds before a task a worker took but never acknowledged (the worker "
+        "died) is delivered again; longer than the longest chunk of a scan.",
+    )
+    scan_stall_seconds: int = Field(
+        default=900,
+        ge=5,
+        le=86400,
+        description="A queued or running scan with no unit finished for this long is stalled "
+        "(its worker or the broker was lost): it ends failed, and resumable.",
+    )
+    schedule_interval: float = Field(
+        default=30.0, gt=0, le=3600, description="Seconds between scheduler ticks."
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -120,6 +163,10 @@ class Settings(BaseSettings):
             "config_file": os.environ.get(CONFIG_FILE_ENV),
             "data_dir": str(self.data_dir.resolve()),
             "database_url": mask_url_password(self.effective_database_url),
+            "db_pool_size": self.db_pool_size,
+            "db_max_overflow": self.db_max_overflow,
+            "db_pool_recycle": self.db_pool_recycle,
+            "db_pool_timeout": self.db_pool_timeout,
             "aws_endpoint_url": self.effective_aws_endpoint_url,
             "master_key": "********" if self.master_key else None,
             "master_key_file": str(self.effective_master_key_file.resolve()),
@@ -132,6 +179,7 @@ class Settings(BaseSettings):
             "max_request_bytes": self.max_request_bytes,
             "log_level": self.log_level,
             "demo": self.demo,
+            "broker_url": mask_url_password(self.broker_url) if self.broker_url else None,
         }
 
 

@@ -111,8 +111,11 @@ class InventoryCollector(Collector):
         yield age
 
 
+def inventory_exposition(db: Database) -> bytes:
+    """The inventory families alone: read from the shared database, so one copy per scrape."""
+    return generate_latest(InventoryCollector(db))
+
+
 def exposition(db: Database) -> bytes:
-    """The text the /metrics endpoint serves."""
-    inventory = CollectorRegistry(auto_describe=False)
-    inventory.register(InventoryCollector(db))
-    return generate_latest(REGISTRY) + generate_latest(inventory)
+    """The text the /metrics endpoint serves when this process runs every scan itself."""
+    return generate_latest(REGISTRY) + inventory_exposition(db)

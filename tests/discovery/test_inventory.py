@@ -1,16 +1,22 @@
-"""Inventory semantics beyond a single scope: global scopes, profile exclusion, retention,
-and the inventory as Prometheus sees it."""
+"""Inventory semantics: a scope's created/updated/deleted rows and their history, global
+scopes, profile exclusion, retention, writers racing on one scope, and the inventory as
+Prometheus sees it; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, func, select, text
 
 from tests.api.test_resources import scope_of
 from tests.support.app import Api
-from tests.support.profiles import add_integration
-from tether.discovery.inventory import apply_scope
+from tests.support.profiles import add_integration, client_scope
+from tether.discovery.inventory import Applied, apply_scope
 from tether.domain.resources import ResourceRecord
 from tether.security.scoping import TenantScope
 from tether.services.scans import purge_expired
@@ -19,6 +25,12 @@ from tether.store.models import Integration, Resource, ResourceChange
 from tether.store.types import utcnow
 
 ACCOUNT = "111111111111"
+
+
+@pytest.fixture
+def api(api_on_both: Api) -> Api:
+    """This module's app, on SQLite and on PostgreSQL."""
+    return api_on_both
 
 
 def bucket(name: str, region: str) -> ResourceRecord:
@@ -50,9 +62,12 @@ def _apply(
     code: str,
     found: list[ResourceRecord],
     excluded: frozenset[str] = frozenset(),
-) -> None:
+    scan_id: str | None = None,
+) -> Applied:
     with db.transaction() as session:
-        apply_scope(session, scope, integration, region, code, found, None, excluded=excluded)
+        return apply_scope(
+            session, scope, integration, region, code, found, scan_id, excluded=excluded
+        )
 
 
 def _history(db: Database) -> list[tuple[str, str]]:
@@ -121,3 +136,143 @@ def test_metrics_show_inventory_size_per_integration_and_type(api: Api) -> None:
     for family in ("tether_aws_requests_total", "tether_scan_duration_seconds",
                    "tether_integration_last_scan_age_seconds"):  # fmt: skip
         assert f"# TYPE {family.removesuffix('_total')}" in response.text
+
+
+def _changes(db: Database) -> list[tuple[str, str, dict[str, Any]]]:
+    with db.transaction() as session:
+        rows = session.execute(
+            select(ResourceChange.kind, Resource.name, ResourceChange.diff)
+            .join(Resource, Resource.id == ResourceChange.resource_id)
+            .order_by(ResourceChange.id)
+        ).all()
+    return [(kind, name, diff) for kind, name, diff in rows]
+
+
+@pytest.fixture
+def sqs_scope(database: Database) -> tuple[Database, TenantScope, str]:
+    scope = client_scope(database, "Inventory")
+    return database, scope, add_integration(database, scope, account_id=ACCOUNT)
+
+
+def test_a_rescan_creates_updates_deletes_and_brings_back(
+    sqs_scope: tuple[Database, TenantScope, str],
+) -> None:
+    db, scope, integration = sqs_scope
+    first = _apply(db, scope, integration, "us-east-1", "SQS",
+                   [queue("a"), queue("b"), queue("c")])  # fmt: skip
+    assert first == Applied(created=3)
+    second = _apply(db, scope, integration, "us-east-1", "SQS",
+                    [queue("a"), queue("b", "dev"), queue("d")])  # fmt: skip
+    assert second == Applied(created=1, updated=1, deleted=1, unchanged=1)
+    back = _apply(db, scope, integration, "us-east-1", "SQS",
+                  [queue("a"), queue("b", "dev"), queue("c"), queue("d")])  # fmt: skip
+    assert back == Applied(updated=1, unchanged=3)
+    tags = {"old": {"Environment": "prod"}, "new": {"Environment": "dev"}}
+    assert _changes(db) == [
+        ("created", "a", {}),
+        ("created", "b", {}),
+        ("created", "c", {}),
+        ("updated", "b", {"tags": tags}),
+        ("created", "d", {}),
+        ("deleted", "c", {}),
+        ("created", "c", {}),
+    ]
+    with db.transaction() as session:
+        rows = {row.name: row for row in session.scalars(select(Resource))}
+    assert rows["b"].tags == {"Environment": "dev"}
+    assert rows["c"].deleted_at is None
+    assert rows["a"].last_changed == rows["a"].first_seen < rows["b"].last_changed
+
+
+def test_a_rescan_without_change_or_a_second_delivery_writes_nothing(
+    sqs_scope: tuple[Database, TenantScope, str],
+) -> None:
+    db, scope, integration = sqs_scope
+    found = [queue(f"q{i}") for i in range(50)]
+    _apply(db, scope, integration, "us-east-1", "SQS", found, scan_id=None)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        again = _apply(db, scope, integration, "us-east-1", "SQS", found)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert again == Applied(unchanged=50)
+    assert statements
+    assert all(statement.lstrip().upper().startswith("SELECT") for statement in statements)
+    assert len(_changes(db)) == 50
+
+
+def test_an_arn_another_scope_stored_is_left_to_it(
+    sqs_scope: tuple[Database, TenantScope, str],
+) -> None:
+    """The insert skips an (integration, ARN) already stored rather than failing the unit."""
+    db, scope, integration = sqs_scope
+    west = ResourceRecord(
+        arn=queue("moved").arn, resource_type="SQS", name="moved", account_id=ACCOUNT,
+        region="us-west-2",
+    )  # fmt: skip
+    _apply(db, scope, integration, "us-west-2", "SQS", [west])
+    applied = _apply(db, scope, integration, "us-east-1", "SQS", [queue("moved"), queue("new")])
+    assert applied == Applied(created=1, unchanged=1)
+    assert [(kind, name) for kind, name, _ in _changes(db)] == [
+        ("created", "moved"),
+        ("created", "new"),
+    ]
+
+
+def _blocked(db: Database, at_least: int, timeout: float = 60.0) -> None:
+    """Wait until ``at_least`` sessions of this database wait on a lock."""
+    deadline = time.monotonic() + timeout
+    with db.engine.connect() as connection:
+        while True:
+            waiting = connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            if (waiting or 0) >= at_least:
+                return
+            assert time.monotonic() < deadline, "the second writer never waited"
+            time.sleep(0.05)
+            connection.rollback()
+
+
+def test_two_deliveries_of_one_unit_at_once_write_its_history_once(
+    sqs_scope: tuple[Database, TenantScope, str],
+) -> None:
+    """Workers may run one unit twice at the same time; the second waits for the first
+    and then finds nothing to change."""
+    db, scope, integration = sqs_scope
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    _apply(db, scope, integration, "us-east-1", "SQS", [queue("a"), queue("b"), queue("gone")])
+    found = [queue("a", "dev"), queue("b"), queue("c")]
+    applied_first, release = threading.Event(), threading.Event()
+
+    def deliver(hold: bool) -> Applied:
+        with db.transaction() as session:
+            applied = apply_scope(session, scope, integration, "us-east-1", "SQS", found, None)
+            if hold:
+                applied_first.set()
+                assert release.wait(60)
+            return applied
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(deliver, True)
+        assert applied_first.wait(60)
+        second = pool.submit(deliver, False)
+        try:
+            _blocked(db, at_least=1)
+        finally:
+            release.set()
+        results = (first.result(timeout=60), second.result(timeout=60))
+    assert results == (Applied(created=1, updated=1, deleted=1, unchanged=1), Applied(unchanged=3))
+    kinds = [(kind, name) for kind, name, _ in _changes(db)][3:]
+    assert kinds == [("updated", "a"), ("created", "c"), ("deleted", "gone")]
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Resource)) == 4

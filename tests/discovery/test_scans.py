@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tests.api.test_integrations import _url, _wait, install_body
 from tests.emulator.plugin import EmulatorClients
 from tests.support.app import Api
+from tests.support.org_scans import set_rules
 from tether.catalog.registry import RESOURCE_TYPES
 from tether.emulator import EmulatedOrganization, FaultProxy, MotoServer
 from tether.emulator.organization import OrganizationSpec, build_organization, default_members
@@ -70,7 +71,7 @@ def installed(aws_api: Api, scanned_org: EmulatedOrganization) -> dict[str, str]
     }
     assert set(by_account) == set(scanned_org.role_arns)
     # Every integration (children inherit at their first scan) collects the emulated types.
-    _set_rules(aws_api, client_id, _profile_of_emulated_types())
+    set_rules(aws_api, client_id, _profile_of_emulated_types())
     return {"client": client_id, **by_account}
 
 
@@ -210,18 +211,6 @@ def _queue_url(clients: EmulatorClients, account: str, region: str, name: str) -
     return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
 
 
-def _set_rules(api: Api, client_id: str, rules: list[dict[str, Any]]) -> None:
-    profiles = api.client.get(
-        f"/api/v2/tenants/{client_id}/policies/discovery", headers=api.headers()
-    ).json()
-    for profile in profiles:
-        profile["policy"]["rules"] = rules
-    updated = api.client.put(
-        f"/api/v2/tenants/{client_id}/policies/discovery", json=profiles, headers=api.headers()
-    )
-    assert updated.status_code == 200, updated.text
-
-
 def test_profiles_choose_the_types_collected_and_the_resources_kept(
     aws_api: Api, installed: dict[str, str], scanned_org: EmulatedOrganization
 ) -> None:
@@ -233,7 +222,7 @@ def test_profiles_choose_the_types_collected_and_the_resources_kept(
     def only_queues_in(region: str) -> list[dict[str, Any]]:
         return [{"filterType": "SQS", "key": "Region Name", "operator": "Equals", "value": region}]
 
-    _set_rules(aws_api, client_id, only_queues_in("us-east-1"))
+    set_rules(aws_api, client_id, only_queues_in("us-east-1"))
     first = _scan(aws_api, client_id, installed[account])
     # Only SQS is selected: one unit per region, no other type collected at all.
     assert {(u["resourceType"], u["region"]) for u in first["units"]} == {
@@ -241,7 +230,7 @@ def test_profiles_choose_the_types_collected_and_the_resources_kept(
     }
     assert set(_inventory(aws_api, client_id)) == {queues["us-east-1"]}
 
-    _set_rules(aws_api, client_id, only_queues_in("eu-west-1"))
+    set_rules(aws_api, client_id, only_queues_in("eu-west-1"))
     second = _scan(aws_api, client_id, installed[account])
     assert _changes(aws_api, second["id"]) == {
         ("excluded", queues["us-east-1"]),

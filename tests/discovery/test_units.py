@@ -13,7 +13,7 @@ from tether.discovery.limits import RateLimiter
 from tether.discovery.units import collect_unit
 from tether.domain.resources import ResourceRecord
 from tether.emulator import EmulatedOrganization, FaultProxy
-from tether.services.scans import Unit, _plan
+from tether.services.scan_plan import Unit, plan_units
 from tether.store.models import Integration
 
 SQS = resource_type("SQS")
@@ -113,7 +113,7 @@ def test_a_region_that_does_not_offer_a_service_is_planned_as_skipped(
         and region not in session.get_available_regions(spec.service.client_name)
     )
     integration = Integration(account_id=account, regions=[region, REGION])
-    units = _plan(
+    units = plan_units(
         integration, [{"name": "all", "rules": [{"filterType": "ANY_CLOUD_RESOURCE"}]}], identity
     )
     planned = {(unit.region, unit.spec_code): unit for unit in units}

@@ -144,6 +144,21 @@ def aws_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganiz
 
 
 @pytest.fixture(scope="session")
+def catalog_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganization:
+    """Management + 2 onboarded members (+1 without the role), 3 regions each, full catalog."""
+    org = build_organization(
+        moto_server.endpoint_url,
+        OrganizationSpec(
+            members=default_members(3, without_role=1),
+            seed_catalog=True,
+            name_prefix="catalog",
+        ),
+    )
+    fault_proxy.register_secret(org.trusted_access_key_id, org.trusted_secret_access_key)
+    return org
+
+
+@pytest.fixture(scope="session")
 def aws_clients(fault_proxy: FaultProxy) -> EmulatorClients:
     """Clients through the fault proxy."""
     return EmulatorClients(fault_proxy.endpoint_url)

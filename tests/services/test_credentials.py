@@ -118,7 +118,7 @@ def _trust(trusted: str, external_ids: list[str]) -> str:
 
 
 def test_external_id_rotation_keeps_the_old_one_until_the_new_one_works(
-    sqlite_database: Database,
+    database: Database,
     tmp_path: Path,
     aws_faults: FaultProxy,
     aws_org: EmulatedOrganization,
@@ -127,18 +127,18 @@ def test_external_id_rotation_keeps_the_old_one_until_the_new_one_works(
 ) -> None:
     arn, name = rotating_role
     box = load_secret_box(Settings(data_dir=tmp_path))
-    scope = _scope(sqlite_database)
+    scope = _scope(database)
     sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
     credential_id = store_credential(
-        sqlite_database, box, scope, _credential(aws_org, arn, "old-external-id")
+        database, box, scope, _credential(aws_org, arn, "old-external-id")
     )
-    new_id = begin_external_id_rotation(sqlite_database, scope, credential_id)
+    new_id = begin_external_id_rotation(database, scope, credential_id)
     assert len(new_id) >= 32
 
-    not_yet = confirm_external_id(sqlite_database, box, sessions, scope, credential_id)
+    not_yet = confirm_external_id(database, box, sessions, scope, credential_id)
     assert not not_yet.confirmed
     assert "AccessDenied" in not_yet.reason
-    current = load_credential(sqlite_database, box, scope, credential_id)
+    current = load_credential(database, box, scope, credential_id)
     assert current.role is not None
     assert current.role.external_id == "old-external-id"
     sessions.identity(current, "still-works")  # the old External ID still opens the role
@@ -148,10 +148,10 @@ def test_external_id_rotation_keeps_the_old_one_until_the_new_one_works(
         RoleName=name,
         PolicyDocument=_trust(aws_org.trusted_account_id, ["old-external-id", new_id]),
     )
-    confirmed = confirm_external_id(sqlite_database, box, sessions, scope, credential_id)
+    confirmed = confirm_external_id(database, box, sessions, scope, credential_id)
     assert confirmed.confirmed, confirmed.reason
-    rotated = load_credential(sqlite_database, box, scope, credential_id)
+    rotated = load_credential(database, box, scope, credential_id)
     assert rotated.role is not None
     assert rotated.role.external_id == new_id
     with pytest.raises(InvalidInput, match="no External ID rotation is pending"):
-        confirm_external_id(sqlite_database, box, sessions, scope, credential_id)
+        confirm_external_id(database, box, sessions, scope, credential_id)

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tether.config import Settings
 from tether.domain.tenancy import TenantKind
@@ -56,11 +57,11 @@ def test_secrets_are_sealed_scoped_and_rotated(database: Database, tmp_path: Pat
             SecretRepository(session, mine).open(box, secret_id)
 
 
-def test_an_interrupted_rotation_loses_nothing(sqlite_database: Database, tmp_path: Path) -> None:
+def test_an_interrupted_rotation_loses_nothing(database: Database, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     box = load_secret_box(settings)
-    scope = _tenant(sqlite_database, "Mine")
-    with sqlite_database.transaction() as session:
+    scope = _tenant(database, "Mine")
+    with database.transaction() as session:
         secret_id = SecretRepository(session, scope).add(box, "aws", SECRET)
     # Simulate a crash after the database was re-wrapped but before the key file moved.
     from tether.security.secretbox import MasterKey, SecretBox, write_key_file
@@ -68,27 +69,37 @@ def test_an_interrupted_rotation_loses_nothing(sqlite_database: Database, tmp_pa
 
     next_key = MasterKey.generate()
     write_key_file(pending_key_path(settings.effective_master_key_file), next_key)
-    with sqlite_database.transaction() as session:
+    with database.transaction() as session:
         rewrap_all(session, SecretBox(next_key, (box.current,)))
     recovering = load_secret_box(settings)
-    with sqlite_database.transaction() as session:
+    with database.transaction() as session:
         assert SecretRepository(session, scope).open(recovering, secret_id) == SECRET
-    rotate_master_key(sqlite_database, settings)  # finishes with the pending key
+    rotate_master_key(database, settings)  # finishes with the pending key
     assert read_key_file(settings.effective_master_key_file) == next_key
-    with sqlite_database.transaction() as session:
+    with database.transaction() as session:
         assert SecretRepository(session, scope).open(load_secret_box(settings), secret_id) == SECRET
 
 
-def test_sqlite_file_holds_no_plaintext(sqlite_database: Database, tmp_path: Path) -> None:
+def test_the_database_holds_no_plaintext(database: Database, tmp_path: Path) -> None:
     box = load_secret_box(Settings(data_dir=tmp_path))
-    scope = _tenant(sqlite_database, "Mine")
-    with sqlite_database.transaction() as session:
+    scope = _tenant(database, "Mine")
+    with database.transaction() as session:
         SecretRepository(session, scope).add(box, "aws", SECRET)
-    sqlite_database.dispose()
-    files = [p for p in tmp_path.iterdir() if p.name.startswith("tether.db")]
-    assert files
-    for path in files:
-        assert SECRET.encode() not in path.read_bytes()
+    if database.dialect == "sqlite":
+        # The files themselves, WAL included: nothing readable even outside SQL.
+        database.dispose()
+        files = [p for p in tmp_path.iterdir() if p.name.startswith("tether.db")]
+        assert files
+        for path in files:
+            assert SECRET.encode() not in path.read_bytes()
+        return
+    with database.transaction() as session:
+        rows = session.execute(text("SELECT * FROM secrets")).all()
+    assert rows
+    for row in rows:
+        for value in row:
+            data = value if isinstance(value, bytes) else str(value).encode()
+            assert SECRET.encode() not in data
 
 
 def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
@@ -100,19 +111,19 @@ def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
 
 
 def test_rotation_with_an_environment_key_returns_the_new_key(
-    sqlite_database: Database, tmp_path: Path
+    database: Database, tmp_path: Path
 ) -> None:
     from tether.security.secretbox import MasterKey
 
     key = MasterKey.generate()
     settings = Settings(data_dir=tmp_path, master_key=key.to_text())
     box = load_secret_box(settings)
-    scope = _tenant(sqlite_database, "Mine")
-    with sqlite_database.transaction() as session:
+    scope = _tenant(database, "Mine")
+    with database.transaction() as session:
         secret_id = SecretRepository(session, scope).add(box, "aws", SECRET)
-    rotation = rotate_master_key(sqlite_database, settings)
+    rotation = rotate_master_key(database, settings)
     assert rotation.new_key_text is not None
     assert not settings.effective_master_key_file.exists()
     rotated = load_secret_box(Settings(data_dir=tmp_path, master_key=rotation.new_key_text))
-    with sqlite_database.transaction() as session:
+    with database.transaction() as session:
         assert SecretRepository(session, scope).open(rotated, secret_id) == SECRET

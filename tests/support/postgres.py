@@ -48,6 +48,72 @@ def _as_postgres_user() -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
+class PostgresServer:
+    """One throwaway server: initdb in a temporary directory, then start/stop at will (the
+    fault tests stop it under a running API and start it again on the same port)."""
+
+    def __init__(self) -> None:
+        self.bin_dir = _bin_dir()
+        self.prefix = _as_postgres_user()
+        self.root = Path(tempfile.mkdtemp(prefix="tether-pg-"))
+        self.data, self.sockets = self.root / "data", self.root / "run"
+        self.data.mkdir()
+        self.sockets.mkdir()
+        if self.prefix:
+            for path in (self.root, self.data, self.sockets):
+                shutil.chown(path, "postgres")
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        subprocess.run(
+            [
+                *self.prefix,
+                str(self.bin_dir / "initdb"),
+                "-D", str(self.data),
+                "-U", "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        # Durability is pointless for a test server; these settings make it several times
+        # faster.
+        options = (
+            f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        subprocess.run(
+            [
+                *self.prefix,
+                str(self.bin_dir / "pg_ctl"),
+                "-D", str(self.data),
+                "-l", str(self.root / "server.log"),
+                "-o", options,
+                "-w",
+                "-t", "60",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        _wait_ready(self.url)
+
+    def stop(self, mode: str = "immediate") -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
+             "stop"],
+            check=False,
+            capture_output=True,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Yield an admin URL of a running server; stop it and delete its files afterwards."""
@@ -55,67 +121,12 @@ def postgres_server() -> Iterator[str]:
     if existing:
         yield existing
         return
-    bin_dir = _bin_dir()
-    prefix = _as_postgres_user()
-    root = Path(tempfile.mkdtemp(prefix="tether-pg-"))
-    data, sockets = root / "data", root / "run"
-    data.mkdir()
-    sockets.mkdir()
-    if prefix:
-        shutil.chown(root, "postgres")
-        shutil.chown(data, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = _free_port()
-    subprocess.run(
-        [
-            *prefix,
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--no-sync",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    # Durability is pointless for a test server; these settings make it several times faster.
-    options = (
-        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    log = root / "server.log"
-    subprocess.run(
-        [
-            *prefix,
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(log),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    server = PostgresServer()
     try:
-        _wait_ready(url)
-        yield url
+        server.start()
+        yield server.url
     finally:
-        subprocess.run(
-            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        server.close()
 
 
 def _wait_ready(url: str, timeout: float = 30.0) -> None:

@@ -76,3 +76,18 @@ def test_masked_hides_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "c2VjcmV0LW1hc3Rlci1rZXk=" not in str(shown)
     assert shown["database_url"] == "postgresql://tether:********@db.internal/tether"
     assert shown["master_key"] == "********"
+
+
+def test_database_pool_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("POOL_SIZE", "MAX_OVERFLOW", "POOL_RECYCLE", "POOL_TIMEOUT"):
+        monkeypatch.delenv(f"TETHER_DB_{name}", raising=False)
+    defaults = Settings()
+    assert (defaults.db_pool_size, defaults.db_max_overflow) == (5, 10)
+    assert (defaults.db_pool_recycle, defaults.db_pool_timeout) == (1800, 10.0)
+    monkeypatch.setenv("TETHER_DB_POOL_SIZE", "20")
+    shown = Settings().masked()
+    assert shown["db_pool_size"] == 20
+    assert shown["db_pool_timeout"] == 10.0
+    monkeypatch.setenv("TETHER_DB_POOL_SIZE", "0")
+    with pytest.raises(ValidationError, match="db_pool_size"):
+        Settings()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from tether.domain.tenancy import Role
 from tether.emulator import EmulatedOrganization
 from tether.security.passwords import hash_secret
 from tether.security.scoping import system_scope
-from tether.store.models import User
+from tether.store.models import Scan, ScanUnit, User
 from tether.store.repositories.identity import UserRepository
 from tether.store.repositories.tenants import TenantDirectory
 
@@ -220,6 +221,50 @@ def test_scan_now_starts_a_scan_whose_progress_ends_done(
     assert units.status_code == 200
     assert '<th scope="col">Resource type</th>' in units.text
     assert '<span class="badge ok">ok</span>' in units.text
+
+
+def test_a_failed_scan_with_units_never_collected_is_resumed_from_its_page(
+    aws_api: Api, installed: tuple[str, dict[str, Any]]
+) -> None:
+    client_id, integration = installed
+    scan_id = str(uuid.uuid4())
+    with aws_api.db.transaction() as session:  # as the stall watchdog leaves a lost scan
+        session.add(
+            Scan(id=scan_id, tenant_id=client_id, integration_id=integration["id"],
+                 trigger="manual", requested_by="test", status="failed", units_total=1,
+                 error="stalled: nothing finished for 900 s")
+        )  # fmt: skip
+        session.add(
+            ScanUnit(tenant_id=client_id, scan_id=scan_id, region="us-east-1",
+                     resource_type="AWS_VPC", status="pending")
+        )  # fmt: skip
+    browser = console(aws_api)
+    url = f"{page_of(client_id, integration)}/scans/{scan_id}"
+    page = browser.get(url).text
+    assert "Resume scan" in page
+    resumed = browser.post(
+        f"{url}/resume", data={"csrf_token": csrf_of(page)}, follow_redirects=False
+    )
+    assert resumed.status_code == 303
+    assert resumed.headers["location"] == url
+    deadline = time.monotonic() + 60
+    while (scan := _scan_row(aws_api, scan_id)).status in ("queued", "running"):
+        assert time.monotonic() < deadline, "the resumed scan ends"
+        time.sleep(0.2)
+    assert scan.status == "ok"
+    assert scan.units_done == 1
+    assert scan.resources_found > 0  # the region's VPCs
+    assert "Resume scan" not in browser.get(url).text
+    # Only a failed scan with pending units resumes.
+    again = browser.post(f"{url}/resume", data={"csrf_token": csrf_of(page)})
+    assert again.status_code == 409
+
+
+def _scan_row(api: Api, scan_id: str) -> Scan:
+    with api.db.transaction() as session:
+        row = session.get(Scan, scan_id)
+        assert row is not None
+        return row
 
 
 def test_posts_without_the_csrf_token_are_refused(

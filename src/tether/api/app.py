@@ -20,12 +20,12 @@ from tether.api.opsramp_v2 import resources as opsramp_resources
 from tether.api.v1 import audit, aws_setup, scans
 from tether.api.v1 import resources as native_resources
 from tether.config import Settings
-from tether.jobs.inline import InlineRunner
+from tether.jobs.runners import scan_runner
 from tether.jobs.scheduler import Scheduler
 from tether.security.secretbox import SecretBox
 from tether.services.keys import load_secret_box
 from tether.services.runtime import Runtime
-from tether.services.scans import use_runner
+from tether.services.scans import stop_using, use_runner
 from tether.store.db import Database
 from tether.web import routes as web_routes
 from tether.web.errors import install_console_error_pages
@@ -45,9 +45,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.background:
         # Scheduled scans; the claim in the database keeps them exactly-once however many
         # processes run a scheduler.
+        settings: Settings = app.state.settings
         scheduler = threading.Thread(
-            target=Scheduler(app.state.db).run_forever,
-            args=(stop, 30.0),
+            target=Scheduler(
+                app.state.db, stall_seconds=settings.scan_stall_seconds, held=app.state.runner.held
+            ).run_forever,
+            args=(stop, settings.schedule_interval),
             name="scheduler",
             daemon=True,
         )
@@ -56,7 +59,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     stop.set()
     if scheduler is not None:
         scheduler.join(timeout=10)
-    use_runner(None)
+    stop_using(app.state.runner)
     app.state.runner.shutdown()
 
 
@@ -76,11 +79,11 @@ def create_app(
     )
     app.state.settings = settings
     app.state.background = background
-    app.state.db = db or Database(settings.effective_database_url)
+    app.state.db = db or Database.from_settings(settings)
     app.state.secret_box = secret_box or load_secret_box(settings)
     app.state.runtime = Runtime.create(settings, app.state.db, app.state.secret_box)
-    app.state.runner = InlineRunner(app.state.runtime)
-    use_runner(app.state.runner.submit)
+    app.state.runner = scan_runner(app.state.runtime)
+    use_runner(app.state.runner)
     install_error_handlers(app)
     install_console_error_pages(app)
     for router in (

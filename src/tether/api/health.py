@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from tether.api.deps import DB
+from tether.api.deps import DB, AppSettings
 from tether.errors import ServiceUnavailable
 from tether.metrics import exposition
+from tether.metrics_shared import aggregated_exposition, process_name
 from tether.store.migrate import head_revision
 
 router = APIRouter(tags=["health"])
@@ -37,10 +38,15 @@ def readyz(db: DB) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(db: DB) -> Response:
+def metrics(db: DB, settings: AppSettings) -> Response:
     """AWS calls, throttles and errors per service; scan durations and unit outcomes;
-    inventory size and freshness per integration. Labels carry ids, never names."""
-    return Response(exposition(db), media_type=CONTENT_TYPE_LATEST)
+    inventory size and freshness per integration. Labels carry ids, never names.
+    With a broker, the counters are summed over every process that publishes them."""
+    if settings.broker_url:
+        text = aggregated_exposition(db, settings.broker_url, process_name("api"))
+    else:
+        text = exposition(db)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
 
 
 def _unavailable(code: str, message: str) -> JSONResponse:

@@ -212,6 +212,7 @@ class AwsSessions:
     def __init__(self, settings: AwsSettings) -> None:
         self.factory = ClientFactory(settings)
         self._identities: dict[tuple[AwsCredential, str], AwsIdentity] = {}
+        self._members: dict[tuple[AwsCredential, str, str], AwsIdentity] = {}
         self._lock = threading.Lock()
 
     def base(self, key: AccessKey | None, label: str) -> AwsIdentity:
@@ -231,7 +232,22 @@ class AwsSessions:
         with self._lock:
             return self._identities.setdefault(key, identity)
 
+    def member(
+        self, key: tuple[AwsCredential, str, str], assume: Callable[[], AwsIdentity]
+    ) -> AwsIdentity:
+        """A linked member's identity, assumed once per process and (credential, role,
+        label), so scans of the member reuse one refreshing role session."""
+        with self._lock:
+            cached = self._members.get(key)
+        if cached is not None:
+            return cached
+        identity = assume()
+        with self._lock:
+            return self._members.setdefault(key, identity)
+
     def forget(self, credential: AwsCredential, label: str) -> None:
         """Drop a cached identity (the credential changed or was removed)."""
         with self._lock:
             self._identities.pop((credential, label), None)
+            for key in [key for key in self._members if key[0] == credential]:
+                del self._members[key]

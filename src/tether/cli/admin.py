@@ -60,7 +60,7 @@ def db_current() -> None:
 
     settings = load_settings()
     with reported_errors():
-        db = Database(settings.effective_database_url)
+        db = Database.from_settings(settings)
         typer.echo(f"database: {db.schema_revision()}  code: {head_revision()}")
         db.dispose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -43,7 +43,7 @@ def open_database(settings: Settings) -> Database:
     from tether.store.migrate import upgrade
 
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    db = Database(settings.effective_database_url)
+    db = Database.from_settings(settings)
     upgrade(db.engine)
     return db
 
@@ -97,13 +97,18 @@ def client_runtime(tenant_id: str) -> Iterator[tuple[Runtime, TenantScope]]:
             db.dispose()
 
 
-def run_scan_here(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
-    """Run a scan in this process. If it is interrupted (Ctrl-C), it ends failed rather than
-    "running" for ever: a running scan is joined, not repeated, by the next one started."""
+def run_scan_here(
+    rt: Runtime,
+    scope: TenantScope,
+    scan_id: str,
+    run: Callable[[Runtime, TenantScope, str], Scan] | None = None,
+) -> Scan:
+    """Run a scan (default: from its start) in this process. If it is interrupted (Ctrl-C),
+    it ends failed rather than "running" for ever, and can be resumed."""
     from tether.services.scans import finish_scan, run_scan
 
     try:
-        return run_scan(rt, scope, scan_id)
+        return (run or run_scan)(rt, scope, scan_id)
     except BaseException as error:
         finish_scan(rt, scope, scan_id, "failed", f"stopped: {type(error).__name__}")
         raise

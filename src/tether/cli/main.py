@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 import tether
-from tether.cli import admin, integrations, policy, profiles, resources, scan, serve
+from tether.cli import admin, integrations, policy, profiles, resources, scan, serve, worker
 
 app = typer.Typer(
     name="tether",
@@ -21,6 +21,7 @@ app.add_typer(admin.config_app, name="config")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(policy.policy_app, name="policy")
 app.command("scan")(scan.scan)
+app.command("worker")(worker.worker)
 app.add_typer(integrations.integrations_app, name="integrations")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(resources.resources_app, name="resources")

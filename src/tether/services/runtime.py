@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from tether.aws.sessions import AwsSessions
 from tether.config import Settings
-from tether.discovery.limits import RateLimiter
+from tether.discovery.limits import Limiter, RateLimiter
+from tether.discovery.shared_limits import make_limiter
 from tether.security.secretbox import SecretBox
 from tether.services.aws_runtime import aws_sessions, validation_options
 from tether.services.validation import ValidationOptions
@@ -19,12 +20,13 @@ class Runtime:
     db: Database
     box: SecretBox
     sessions: AwsSessions
-    # One per process: every scan of the process shares AWS's per-bucket budgets.
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Every scan shares AWS's per-bucket budgets: in this process, or through Redis across
+    # all the workers when a broker is configured.
+    limiter: Limiter = field(default_factory=RateLimiter)
 
     @classmethod
     def create(cls, settings: Settings, db: Database, box: SecretBox) -> Runtime:
-        return cls(settings, db, box, aws_sessions(settings))
+        return cls(settings, db, box, aws_sessions(settings), make_limiter(settings.broker_url))
 
     def validation_options(self, label: str) -> ValidationOptions:
         return validation_options(self.settings, label)

@@ -26,6 +26,13 @@ class ScanRecord:
     unit_counts: dict[str, int] = field(default_factory=dict)
 
     @property
+    def resumable(self) -> bool:
+        """Failed with units never collected (its worker or the broker was lost)."""
+        return self.scan.status == "failed" and (
+            self.unit_counts.get("pending", 0) > 0 or not self.scan.units_total
+        )
+
+    @property
     def units_ok(self) -> int:
         return self.unit_counts.get("ok", 0)
 

@@ -3,35 +3,33 @@
 A scan of an integration is planned as units, one per (region, resource type) its
 discovery profiles select; each unit ends ok, skipped, denied, throttled or failed, and
 only an ``ok`` unit changes its scope of the inventory (no false deletions).
+
+The steps are services any runner calls: ``sync_organization`` (a scan of an account
+that follows its AWS Organization), ``begin_scan`` (claim and plan), ``collect_pending``
+(all units in-process, or one region's on a worker) and ``finish_if_complete``. Each is
+idempotent, so a step delivered twice changes nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.orm import Session
 
 from tether.aws.errors import classify
-from tether.aws.sessions import AwsIdentity
-from tether.catalog.registry import RESOURCE_TYPES, resource_type
-from tether.discovery.inventory import apply_scope
-from tether.discovery.units import GLOBAL, UnitOutcome, collect_unit
-from tether.domain.profile_rules import ALL, profile_matches, selected_types
-from tether.domain.profiles import Policy
-from tether.domain.resources import ResourceRecord
-from tether.errors import Conflict, TetherError
+from tether.errors import Conflict, NotFound, TetherError
 from tether.metrics import SCAN_UNITS, scan_finished
 from tether.security.scoping import TenantScope
 from tether.services.integration_access import identity_for, parent_credential
 from tether.services.linked_accounts import sync_linked_accounts
 from tether.services.runtime import Runtime
+from tether.services.scan_plan import plan_units
+from tether.services.scan_units import collect_pending
 from tether.store.db import Database
 from tether.store.models import DiscoveryProfile, Integration, Resource, Scan, ScanUnit
 from tether.store.repositories.integrations import IntegrationRepository
@@ -41,14 +39,33 @@ from tether.store.types import utcnow
 log = logging.getLogger(__name__)
 
 
-Submit = Callable[[str, str], None]  # (tenant id, scan id)
-_submit: Submit | None = None
+class ScanRunner(Protocol):
+    """Where started scans run: threads of this process, or Celery workers."""
+
+    def submit(self, tenant_id: str, scan_id: str) -> None:
+        """Run a queued scan from its start."""
+
+    def resume(self, tenant_id: str, scan_id: str) -> None:
+        """Collect a running scan's pending units (it was resumed)."""
 
 
-def use_runner(submit: Submit | None) -> None:
-    """Where started scans go: an in-process pool by default, workers later."""
-    global _submit
-    _submit = submit
+# The most recent runner in use wins; a process has one, tests build several apps at once.
+_runners: list[ScanRunner] = []
+
+
+def use_runner(runner: ScanRunner) -> None:
+    """Where started scans go from now on (set at app start and worker start)."""
+    _runners.append(runner)
+
+
+def stop_using(runner: ScanRunner) -> None:
+    """``runner`` is shutting down: scans go to the one in use before it (if any)."""
+    if runner in _runners:
+        _runners.remove(runner)
+
+
+def _runner() -> ScanRunner | None:
+    return _runners[-1] if _runners else None
 
 
 def start_scan(
@@ -75,9 +92,56 @@ def start_scan(
             requested_by=requested_by,
         )
         session.add(scan)
-    if _submit is not None:
-        _submit(scope.tenant_id, scan.id)
+    runner = _runner()
+    if runner is not None:
+        runner.submit(scope.tenant_id, scan.id)
     return scan
+
+
+def resume_scan(db: Database, scope: TenantScope, scan_id: str) -> Scan:
+    """Resume a scan that ended failed with units never collected (its worker or broker was
+    lost): it runs again from where it stopped; the units already recorded stay."""
+    with db.transaction() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None or scan.tenant_id != scope.tenant_id:
+            raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
+        pending, total = pending_units(session, scan_id), scan.units_total
+        if scan.status != "failed" or (total and not pending):
+            raise Conflict(
+                f"scan {scan_id} is {scan.status} with {pending} units pending: "
+                "only a failed scan with pending units resumes",
+                code="scan_not_resumable",
+            )
+        integration = IntegrationRepository(session, scope).get(scan.integration_id)
+        _require_scannable(integration)
+        # Never planned (lost before it began): it starts again; else it goes on.
+        scan.status = "running" if total else "queued"
+        scan.finished_at, scan.error = None, None  # the stall it ended with is over
+    runner = _runner()
+    if runner is not None:
+        (runner.resume if total else runner.submit)(scope.tenant_id, scan_id)
+    return scan
+
+
+def pending_units(session: Session, scan_id: str) -> int:
+    counted = session.scalar(
+        select(func.count()).where(ScanUnit.scan_id == scan_id, ScanUnit.status == "pending")
+    )
+    return counted or 0
+
+
+def pending_regions(rt: Runtime, scope: TenantScope, scan_id: str) -> list[str]:
+    """The regions (and "global") where a running scan still has units to collect."""
+    with rt.db.transaction() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None or scan.tenant_id != scope.tenant_id or scan.status != "running":
+            return []
+        regions = session.scalars(
+            select(ScanUnit.region)
+            .where(ScanUnit.scan_id == scan_id, ScanUnit.status == "pending")
+            .distinct()
+        ).all()
+    return sorted(regions)
 
 
 def _require_scannable(integration: Integration) -> None:
@@ -93,18 +157,49 @@ def _require_scannable(integration: Integration) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    region: str  # or "global"
-    spec_code: str
-    skip_reason: str | None = None  # known before any call: the service is not offered there
-
-
 def run_scan(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
-    """Run a queued scan to its end; every outcome is recorded on the scan, never raised.
+    """Run a queued scan to its end in this process; every outcome is recorded on the scan,
+    never raised. A scan handed over twice runs once."""
+    sync_organization(rt, scope, scan_id)
+    if begin_scan(rt, scope, scan_id) is not None:
+        collect_pending(rt, scope, scan_id)
+        finish_if_complete(rt, scope, scan_id)
+    return _scan(rt, scan_id)
 
-    Claiming the scan is atomic (queued -> running), so a scan handed over twice runs once.
-    """
+
+def sync_organization(rt: Runtime, scope: TenantScope, scan_id: str) -> None:
+    """Before a queued scan of an account that installs all linked accounts: follow its
+    AWS Organization (accounts that joined or left); what changed is noted on the scan."""
+    with rt.db.transaction() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None or scan.tenant_id != scope.tenant_id or scan.status != "queued":
+            return
+        integration = IntegrationRepository(session, scope).get(scan.integration_id)
+    if not integration.install_all_linked:
+        return
+    try:
+        holder, credential = parent_credential(rt, scope, integration)
+        identity = identity_for(rt, scope, integration)
+        synced = sync_linked_accounts(rt, scope, holder, identity, credential)
+    except (ClientError, BotoCoreError) as error:
+        note = f"organization sync failed: {classify(error).reason}"
+    except TetherError as error:
+        note = f"organization sync failed: {error.message} ({error.code})"
+    else:
+        if not (synced.added or synced.failed or synced.status_changed):
+            return
+        note = (
+            f"organization sync: {len(synced.added)} added, {len(synced.failed)} failed, "
+            f"{len(synced.status_changed)} changed status"
+        )
+    with rt.db.transaction() as session:
+        session.execute(update(Scan).where(Scan.id == scan_id).values(error=note))
+
+
+def begin_scan(rt: Runtime, scope: TenantScope, scan_id: str) -> list[str] | None:
+    """Claim a queued scan (queued -> running, atomically) and plan its units; return the
+    regions with units to collect. ``None``: the scan ended here (no account access) or
+    another delivery of this step planned it already and finds nothing left to hand out."""
     with rt.db.transaction() as session:
         result = session.execute(
             update(Scan)
@@ -112,48 +207,34 @@ def run_scan(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan:
             .values(status="running", started_at=utcnow())
         )
         claimed = cast(CursorResult[Any], result).rowcount
-        scan = session.get(Scan, scan_id)
-        assert scan is not None
-        if not claimed:
-            return scan  # already run, or running elsewhere
-        integration = IntegrationRepository(session, scope).get(scan.integration_id)
-        integration.last_scan_id = scan_id
-    try:
-        return _run_claimed(rt, scope, scan_id, integration)
-    except TetherError as error:
-        return finish_scan(rt, scope, scan_id, "failed", f"{error.message} ({error.code})")
-
-
-def _run_claimed(rt: Runtime, scope: TenantScope, scan_id: str, integration: Integration) -> Scan:
-    notes: list[str] = []
+        if claimed:
+            integration = IntegrationRepository(session, scope).get(
+                _scan_of(session, scan_id).integration_id
+            )
+            integration.last_scan_id = scan_id
+    if not claimed:
+        # Delivered again after the first delivery's worker died: hand out what is left.
+        return pending_regions(rt, scope, scan_id) or None
     try:
         _inherit_profiles(rt, scope, integration)
         identity = identity_for(rt, scope, integration)
-        if integration.install_all_linked:
-            holder, credential = parent_credential(rt, scope, integration)
-            try:
-                synced = sync_linked_accounts(rt, scope, holder, identity, credential)
-                if synced.added or synced.failed or synced.status_changed:
-                    notes.append(
-                        f"organization sync: {len(synced.added)} added, {len(synced.failed)} "
-                        f"failed, {len(synced.status_changed)} changed status"
-                    )
-            except (ClientError, BotoCoreError) as error:
-                notes.append(f"organization sync failed: {classify(error).reason}")
     except (ClientError, BotoCoreError) as error:
-        return finish_scan(
+        finish_scan(
             rt, scope, scan_id, "failed", f"cannot reach the account: {classify(error).reason}"
         )
+        return None
+    except TetherError as error:
+        finish_scan(rt, scope, scan_id, "failed", f"{error.message} ({error.code})")
+        return None
     with rt.db.transaction() as session:
         policies = [
             p.policy for p in ProfileRepository(session, scope).for_integration(integration.id)
         ]
-    units = _plan(integration, policies, identity)
+    units = plan_units(integration, policies, identity)
+    now = utcnow()
     with rt.db.transaction() as session:
-        scan = session.get(Scan, scan_id)
-        assert scan is not None
-        scan.units_total = len(units)
         for unit in units:
+            skipped = unit.skip_reason is not None
             session.add(
                 ScanUnit(
                     tenant_id=scope.tenant_id,
@@ -161,148 +242,78 @@ def _run_claimed(rt: Runtime, scope: TenantScope, scan_id: str, integration: Int
                     account_id=integration.account_id,
                     region=unit.region,
                     resource_type=unit.spec_code,
+                    # Known before any call: recorded now, never collected.
+                    status="skipped" if skipped else "pending",
+                    error_code="not_offered" if skipped else None,
+                    error=unit.skip_reason,
+                    started_at=now if skipped else None,
+                    finished_at=now if skipped else None,
                 )
             )
-    statuses = _run_units(rt, scope, integration, scan_id, identity, units, policies)
-    problems = sum(1 for status in statuses if status not in ("ok", "skipped"))
-    healthy = sum(1 for status in statuses if status == "ok")
-    status = "ok" if not problems else ("partial" if healthy else "failed")
-    purged = purge_expired(rt.db, scope, integration)
-    if purged:
-        notes.append(f"{purged} deleted resources past their retention removed")
-    return finish_scan(rt, scope, scan_id, status, "; ".join(notes) or None)
-
-
-def _plan(
-    integration: Integration, policies: list[dict[str, Any]], identity: AwsIdentity
-) -> list[Unit]:
-    """One unit per (region, selected type); global types once, in region "global"."""
-    # No profile selects nothing: the user removed them all (install creates one).
-    wanted = selected_type_codes(policies)
-    units: list[Unit] = []
-    offered: dict[str, set[str]] = {}
-    for spec in RESOURCE_TYPES:
-        if wanted is not None and spec.type_code not in wanted:
-            continue  # no rule selects it: not collected at all
-        if spec.service.is_global:
-            units.append(Unit(GLOBAL, spec.type_code))
-            continue
-        client_name = spec.service.client_name
-        if client_name not in offered:
-            offered[client_name] = set(identity.session.get_available_regions(client_name))
-        for region in integration.regions:
-            # botocore's endpoint data knows which regions offer a service; a region it
-            # does not know at all (newer than botocore) is tried.
-            absent = offered[client_name] and region not in offered[client_name]
-            reason = f"{spec.service.title} is not offered in {region}" if absent else None
-            units.append(Unit(region, spec.type_code, reason))
-    return units
-
-
-def selected_type_codes(policies: list[dict[str, Any]]) -> set[str] | None:
-    """The type codes the profiles' rules select; None means every type."""
-    chosen = selected_types(policies)
-    return None if chosen is ALL else set(chosen)
-
-
-def _run_units(
-    rt: Runtime,
-    scope: TenantScope,
-    integration: Integration,
-    scan_id: str,
-    identity: AwsIdentity,
-    units: list[Unit],
-    policies: list[dict[str, Any]],
-) -> list[str]:
-    """Collect the units concurrently; apply each result here, in this one thread, as it
-    arrives (one writer per scan: no lost updates of the scan's counters)."""
-    assert integration.account_id is not None
-    account_id = integration.account_id
-    statuses: list[str] = []
-    keep = _profile_filter(policies)
-    with ThreadPoolExecutor(
-        max_workers=rt.settings.scan_concurrency, thread_name_prefix=f"scan-{scan_id[:8]}"
-    ) as pool:
-        pending: dict[Future[UnitOutcome], Unit] = {}
-        for unit in units:
-            if unit.skip_reason is not None:
-                skipped = UnitOutcome("skipped", error_code="not_offered", error=unit.skip_reason)
-                statuses.append(
-                    _record_unit(rt, scope, integration.id, scan_id, unit, skipped, keep)
-                )
-                continue
-            spec = resource_type(unit.spec_code)
-            assert spec is not None
-            future = pool.submit(collect_unit, identity, spec, account_id, unit.region, rt.limiter)
-            pending[future] = unit
-        for future in as_completed(pending):
-            unit = pending[future]
-            statuses.append(
-                _record_unit(rt, scope, integration.id, scan_id, unit, future.result(), keep)
-            )
-    return statuses
-
-
-Keep = Callable[[ResourceRecord], bool]
-
-
-def _profile_filter(policies: list[dict[str, Any]]) -> Keep:
-    """A resource is kept when some discovery profile's rules match it."""
-    models = [Policy.model_validate(policy) for policy in policies]
-    return lambda record: any(profile_matches(model, record) for model in models)
-
-
-def _record_unit(
-    rt: Runtime,
-    scope: TenantScope,
-    integration_id: str,
-    scan_id: str,
-    unit: Unit,
-    outcome: UnitOutcome,
-    keep: Keep,
-) -> str:
-    """Apply an ``ok`` unit's findings and record the unit, in one transaction."""
-    SCAN_UNITS.labels(outcome.status).inc()
-    with rt.db.transaction() as session:
-        if outcome.status == "ok":
-            kept = [record for record in outcome.records if keep(record)]
-            excluded = {record.arn for record in outcome.records} - {r.arn for r in kept}
-            apply_scope(
-                session,
-                scope,
-                integration_id,
-                None if unit.region == GLOBAL else unit.region,
-                unit.spec_code,
-                kept,
-                scan_id,
-                excluded=excluded,
-            )
-        row = session.scalars(
-            select(ScanUnit).where(
-                ScanUnit.scan_id == scan_id,
-                ScanUnit.region == unit.region,
-                ScanUnit.resource_type == unit.spec_code,
-            )
-        ).one()
-        row.status, row.started_at, row.finished_at = (
-            outcome.status,
-            outcome.started_at,
-            outcome.finished_at,
+        skipped_count = sum(1 for unit in units if unit.skip_reason is not None)
+        session.execute(
+            update(Scan)
+            .where(Scan.id == scan_id)
+            .values(units_total=len(units), units_done=Scan.units_done + skipped_count)
         )
-        row.resources, row.api_calls = len(outcome.records), outcome.api_calls
-        row.error_code, row.error, row.action = outcome.error_code, outcome.error, outcome.action
+    if skipped_count:
+        SCAN_UNITS.labels("skipped").inc(skipped_count)
+    regions = sorted({unit.region for unit in units if unit.skip_reason is None})
+    if not regions:
+        finish_if_complete(rt, scope, scan_id)
+        return None
+    return regions
+
+
+def finish_if_complete(rt: Runtime, scope: TenantScope, scan_id: str) -> Scan | None:
+    """End a running scan whose units are all recorded: ``ok``, ``partial`` or ``failed``
+    by its units' outcomes. Of several callers at once, one ends it; the others get None."""
+    with rt.db.transaction() as session:
+        if pending_units(session, scan_id):
+            return None
+        statuses = dict(
+            session.execute(
+                select(ScanUnit.status, func.count())
+                .where(ScanUnit.scan_id == scan_id)
+                .group_by(ScanUnit.status)
+            ).all()
+        )
+    healthy = statuses.get("ok", 0)
+    problems = sum(n for status, n in statuses.items() if status not in ("ok", "skipped"))
+    status = "ok" if not problems else ("partial" if healthy else "failed")
+    with rt.db.transaction() as session:
+        ended = session.execute(
+            update(Scan)
+            .where(Scan.id == scan_id, Scan.tenant_id == scope.tenant_id, Scan.status == "running")
+            .values(status=status, finished_at=utcnow())
+        )
+        if not cast(CursorResult[Any], ended).rowcount:
+            return None
         scan = session.get(Scan, scan_id)
         assert scan is not None
-        scan.units_done += 1
-        scan.api_calls += outcome.api_calls
-        scan.resources_found += len(outcome.records)
-        scan.throttles += outcome.throttles
-    if outcome.status not in ("ok", "skipped"):
-        log.info(
-            "scan %s unit %s/%s ended %s: %s", scan_id, unit.region, unit.spec_code,
-            outcome.status, outcome.error,
-        )  # fmt: skip
-    return outcome.status
+        integration = IntegrationRepository(session, scope).get(scan.integration_id)
+    purged = purge_expired(rt.db, scope, integration)
+    if purged:
+        note = f"{purged} deleted resources past their retention removed"
+        with rt.db.transaction() as session:
+            row = session.get(Scan, scan_id)
+            assert row is not None
+            row.error = "; ".join(filter(None, [row.error, note]))
+    done = _scan(rt, scan_id)
+    scan_finished(status, done.started_at, done.finished_at or utcnow())
+    log.info("scan %s of tenant %s ended %s", scan_id, scope.tenant_id, status)
+    return done
+
+
+def _scan(rt: Runtime, scan_id: str) -> Scan:
+    with rt.db.transaction() as session:
+        return _scan_of(session, scan_id)
+
+
+def _scan_of(session: Session, scan_id: str) -> Scan:
+    scan = session.get(Scan, scan_id)
+    assert scan is not None, f"scan {scan_id} exists"
+    return scan
 
 
 def purge_expired(db: Database, scope: TenantScope, integration: Integration) -> int:
@@ -324,10 +335,12 @@ def purge_expired(db: Database, scope: TenantScope, integration: Integration) ->
 def finish_scan(
     rt: Runtime, scope: TenantScope, scan_id: str, status: str, error: str | None
 ) -> Scan:
+    """End a scan now with ``status`` (its units still pending stay so: it can resume)."""
     with rt.db.transaction() as session:
         scan = session.get(Scan, scan_id)
         assert scan is not None
-        scan.status, scan.finished_at, scan.error = status, utcnow(), error
+        scan.status, scan.finished_at = status, utcnow()
+        scan.error = "; ".join(filter(None, [scan.error, error]))
     scan_finished(status, scan.started_at, scan.finished_at)
     log.info("scan %s of tenant %s ended %s", scan_id, scope.tenant_id, status)
     return scan

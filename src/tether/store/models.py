@@ -15,6 +15,8 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    column,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -285,6 +287,18 @@ class Resource(Base):
         # The export pages through a tenant by id; relationships resolve by ARN.
         Index("ix_resources_tenant_id", "tenant_id", "id"),
         Index("ix_resources_tenant_arn", "tenant_id", "arn"),
+        # The search's selective filters, and the region/account choices of the charts.
+        Index("ix_resources_tenant_region", "tenant_id", "region"),
+        Index("ix_resources_tenant_account", "tenant_id", "account_id"),
+        Index("ix_resources_tenant_name", "tenant_id", "name"),
+        # nameContains is LOWER(name) LIKE '%...%': only trigrams index that (PostgreSQL's
+        # pg_trgm; SQLite scans the tenant's rows).
+        Index(
+            "ix_resources_name_trgm",
+            func.lower(column("name")).label("name_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"name_lower": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -312,9 +326,11 @@ class ResourceChange(Base):
     """The history: one row per create, update or delete, with a field-level diff."""
 
     __tablename__ = "resource_changes"
+    # The charts read a tenant's changes since a day; it also serves any by-tenant lookup.
+    __table_args__ = (Index("ix_resource_changes_tenant_at", "tenant_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resources.id", ondelete="CASCADE"), index=True
     )

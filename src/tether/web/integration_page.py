@@ -26,7 +26,7 @@ from tether.services.scan_records import (
     scan_of,
     scan_with_units,
 )
-from tether.services.scans import start_scan
+from tether.services.scans import resume_scan, start_scan
 from tether.store.models import Integration
 from tether.store.paging import PageRequest
 from tether.web import profile_editor
@@ -145,6 +145,22 @@ def scan_now(
     return RedirectResponse(_href(client_id, integration_id, "#scan-progress"), status_code=303)
 
 
+@router.post("/{client_id}/{integration_id}/scans/{scan_id}/resume")
+def resume(
+    rt: RT,
+    db: DB,
+    user: CheckedUser,
+    client_id: ClientId,
+    integration_id: IntegrationId,
+    scan_id: ScanId,
+) -> Response:
+    scope = user.scope(db, client_id)
+    scope.require_write()
+    scan_of(db, scope, integration_id, scan_id)  # this integration's, or 404
+    resume_scan(rt.db, scope, scan_id)
+    return RedirectResponse(_href(client_id, integration_id, f"/scans/{scan_id}"), status_code=303)
+
+
 @router.get("/{client_id}/{integration_id}/scans/{scan_id}/progress", response_class=HTMLResponse)
 def scan_progress(
     request: Request,
@@ -186,6 +202,7 @@ def scan_page(
         "href": _href(client_id, integration_id),
         "duration": duration,
         "type_title": _type_title,
+        "read_only": _read_only(user),
     }
     return render(request, "integration/scan.html", user, context)
 

@@ -13,7 +13,7 @@ from tether.api.errors import ERROR_RESPONSES
 from tether.api.runtime import RT
 from tether.services import integrations as integration_service
 from tether.services.scan_records import recent_scans, scan_with_units
-from tether.services.scans import start_scan
+from tether.services.scans import resume_scan, start_scan
 from tether.store.models import Scan, ScanUnit
 
 router = APIRouter(prefix="/api/v1/tenants/{tenantId}", tags=["scans"], responses=ERROR_RESPONSES)
@@ -40,6 +40,8 @@ class ScanOut(BaseModel):
     error: str | None
     # Units by outcome: ok, skipped, denied, throttled, failed (and pending while running).
     unitCounts: dict[str, int] | None = None
+    # Failed with units never collected (its worker or broker was lost): POST .../resume.
+    resumable: bool | None = None
     units: list[dict[str, Any]] | None = None
 
 
@@ -60,6 +62,9 @@ def render_scan(scan: Scan, units: list[ScanUnit] | None = None) -> ScanOut:
         resourcesFound=scan.resources_found,
         error=scan.error,
         unitCounts=None if units is None else dict(Counter(u.status for u in units)),
+        resumable=None
+        if units is None
+        else scan.status == "failed" and (not units or any(u.status == "pending" for u in units)),
         units=None
         if units is None
         else [
@@ -94,6 +99,18 @@ def scans_of(rt: RT, scope: Scope, integration_id: IntegrationId) -> list[ScanOu
 def scan(rt: RT, scope: Scope, scan_id: ScanId) -> ScanOut:
     found, units = scan_with_units(rt.db, scope, scan_id)
     return render_scan(found, units)
+
+
+@router.post(
+    "/scans/{scanId}/resume",
+    response_model=ScanOut,
+    summary="Resume a failed scan",
+    description="A scan that ended failed with units never collected (its worker or the "
+    "broker was lost) runs again from where it stopped; recorded units stay. 409 otherwise.",
+)
+def resume(rt: RT, scope: Scope, scan_id: ScanId) -> ScanOut:
+    scope.require_write()
+    return render_scan(resume_scan(rt.db, scope, scan_id))
 
 
 class SyncOut(BaseModel):
