@@ -28,15 +28,15 @@ T = TypeVar("T")
 
 def _task(app: Celery, name: str) -> Callable[[Callable[..., None]], Task[Any, Any]]:
     """A task whose step waits out a database that is down (restarting): retried with
-    backoff for about two hours."""
+    backoff (1 s doubling up to 30 s) for over an hour."""
     return app.task(
         name=name,
         shared=False,  # this app's own: a process may hold several apps (tests)
         autoretry_for=(ServiceUnavailable,),
-        retry_backoff=2,
-        retry_backoff_max=60,
+        retry_backoff=1,
+        retry_backoff_max=30,
         retry_jitter=True,
-        max_retries=120,
+        max_retries=150,
     )
 
 
