@@ -97,8 +97,8 @@ class Settings(BaseSettings):
         default=900,
         ge=5,
         le=86400,
-        description="A queued or running scan with no unit finished for this long is stalled "
-        "(its worker or the broker was lost): it ends failed, and resumable.",
+        description="A queued or running scan with no unit finished for this long and no "
+        "work queued or running for it (its tasks were lost) ends failed, and resumable.",
     )
     schedule_interval: float = Field(
         default=30.0, gt=0, le=3600, description="Seconds between scheduler ticks."
