@@ -19,6 +19,20 @@ from tether.store.repositories.integrations import IntegrationRepository
 ACTIVE = ("queued", "running")
 
 
+def is_resumable(scan: Scan, pending: int) -> bool:
+    """Failed with units never collected (its worker or the broker was lost), or failed
+    before it was planned: a resume runs what is missing."""
+    return scan.status == "failed" and (pending > 0 or not scan.units_total)
+
+
+def pending_units(session: Session, scan_id: str) -> int:
+    """How many of the scan's units are still to be collected."""
+    counted = session.scalar(
+        select(func.count()).where(ScanUnit.scan_id == scan_id, ScanUnit.status == "pending")
+    )
+    return counted or 0
+
+
 @dataclass(frozen=True, slots=True)
 class ScanRecord:
     scan: Scan
@@ -27,10 +41,7 @@ class ScanRecord:
 
     @property
     def resumable(self) -> bool:
-        """Failed with units never collected (its worker or the broker was lost)."""
-        return self.scan.status == "failed" and (
-            self.unit_counts.get("pending", 0) > 0 or not self.scan.units_total
-        )
+        return is_resumable(self.scan, self.unit_counts.get("pending", 0))
 
     @property
     def units_ok(self) -> int:

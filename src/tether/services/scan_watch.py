@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 
 from tether.metrics import scan_finished
+from tether.services.scan_records import pending_units
 from tether.store.db import Database
 from tether.store.models import Scan, ScanUnit
 from tether.store.types import utcnow
@@ -61,12 +62,10 @@ def end_stalled_scans(
 
 def _end(db: Database, scan_id: str, seen: str, stall_seconds: float, now: datetime) -> bool:
     with db.transaction() as session:
-        pending = session.scalar(
-            select(func.count()).where(ScanUnit.scan_id == scan_id, ScanUnit.status == "pending")
-        )
+        pending = pending_units(session, scan_id)
         reason = (
             f"stalled: nothing finished for {stall_seconds:.0f} s (a worker or the broker was "
-            f"lost); {pending or 0} units pending: `tether scan resume {scan_id}` finishes it"
+            f"lost); {pending} units pending: `tether scan resume {scan_id}` finishes it"
         )
         result = session.execute(
             update(Scan)

@@ -29,6 +29,7 @@ from tether.services.integration_access import identity_for, parent_credential
 from tether.services.linked_accounts import sync_linked_accounts
 from tether.services.runtime import Runtime
 from tether.services.scan_plan import plan_units
+from tether.services.scan_records import is_resumable, pending_units
 from tether.services.scan_units import collect_pending
 from tether.store.db import Database
 from tether.store.models import DiscoveryProfile, Integration, Resource, Scan, ScanUnit
@@ -106,7 +107,7 @@ def resume_scan(db: Database, scope: TenantScope, scan_id: str) -> Scan:
         if scan is None or scan.tenant_id != scope.tenant_id:
             raise NotFound(f"scan {scan_id} not found", code="scan_not_found")
         pending, total = pending_units(session, scan_id), scan.units_total
-        if scan.status != "failed" or (total and not pending):
+        if not is_resumable(scan, pending):
             raise Conflict(
                 f"scan {scan_id} is {scan.status} with {pending} units pending: "
                 "only a failed scan with pending units resumes",
@@ -121,13 +122,6 @@ def resume_scan(db: Database, scope: TenantScope, scan_id: str) -> Scan:
     if runner is not None:
         (runner.resume if total else runner.submit)(scope.tenant_id, scan_id)
     return scan
-
-
-def pending_units(session: Session, scan_id: str) -> int:
-    counted = session.scalar(
-        select(func.count()).where(ScanUnit.scan_id == scan_id, ScanUnit.status == "pending")
-    )
-    return counted or 0
 
 
 def pending_regions(rt: Runtime, scope: TenantScope, scan_id: str) -> list[str]:

@@ -12,7 +12,7 @@ from tether.api.deps import Scope
 from tether.api.errors import ERROR_RESPONSES
 from tether.api.runtime import RT
 from tether.services import integrations as integration_service
-from tether.services.scan_records import recent_scans, scan_with_units
+from tether.services.scan_records import is_resumable, recent_scans, scan_with_units
 from tether.services.scans import resume_scan, start_scan
 from tether.store.models import Scan, ScanUnit
 
@@ -64,7 +64,7 @@ def render_scan(scan: Scan, units: list[ScanUnit] | None = None) -> ScanOut:
         unitCounts=None if units is None else dict(Counter(u.status for u in units)),
         resumable=None
         if units is None
-        else scan.status == "failed" and (not units or any(u.status == "pending" for u in units)),
+        else is_resumable(scan, sum(1 for u in units if u.status == "pending")),
         units=None
         if units is None
         else [
