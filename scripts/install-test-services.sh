@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages of the services and programs the test suite starts itself:
-# PostgreSQL, Redis (the Celery workers' broker), and Chromium for the console's browser
-# tests (Playwright drives Debian's build; it never downloads one). Idempotent: does nothing when they are already installed.
+# PostgreSQL, Redis (the Celery workers' broker), nginx (a syntax check of the deploy
+# example) and Chromium for the console's browser tests (Playwright drives Debian's build;
+# it never downloads one). Idempotent: does nothing when they are already installed.
 set -euo pipefail
 packages=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+# nginx only checks the syntax of deploy/nginx.conf; the tests never start it.
+[ -x /usr/sbin/nginx ] || packages+=(nginx)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 sudo=""
