@@ -1,7 +1,7 @@
 # The two commands of the README's quick start, and the pieces they are made of.
 UV := ./scripts/uv.sh
 
-.PHONY: run test sync lint pytest
+.PHONY: run test sync lint pytest bench
 
 ## Install everything and start console + API on the embedded defaults.
 run: sync
@@ -22,3 +22,10 @@ lint:
 
 pytest:
 	$(UV) run --frozen pytest
+
+## Discovery of a 200-account synthetic Organization against the limit model and c7n-org
+## (docs/performance.md); about an hour. BENCH_ARGS=--quick for a smoke run.
+bench: sync
+	./scripts/install-test-services.sh
+	$(UV) sync --frozen --project bench/c7n
+	$(UV) run --frozen python -m bench $(BENCH_ARGS)

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from tests.emulator.plugin import EmulatorClients
 from tether.aws.sessions import AwsSessions, AwsSettings, role_session_name
+from tether.aws.signing import NoIdentity
 from tether.domain.credentials import AccessKey, RoleTarget
 from tether.emulator import AccessKeys, EmulatedOrganization, FaultProxy
 
@@ -32,6 +33,44 @@ def test_assume_role_names_the_session_and_caches_clients(
     assert identity.client("ec2", "eu-west-1") is not identity.client("ec2", "us-east-1")
 
 
+def test_identities_share_one_client_per_service_and_region_and_each_call_signs_as_its_own(
+    aws_faults: FaultProxy, aws_org: EmulatedOrganization
+) -> None:
+    sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
+    base = sessions.base(_keys(aws_org), "shared")
+    members = aws_org.onboarded_member_ids[:2]
+    identities = {
+        member: base.assume(RoleTarget(aws_org.role_arns[member], aws_org.external_id), "shared")
+        for member in members
+    }
+    views = [identities[member].client("ec2", "eu-west-1") for member in members]
+    assert views[0].meta is views[1].meta  # one botocore client behind both views
+
+    def work(turn: int) -> list[tuple[str, str, str]]:
+        member = members[turn % 2]
+        identity = identities[member]
+        seen = []
+        for _ in range(10):
+            account = identity.client("sts", "eu-west-1").get_caller_identity()["Account"]
+            pages = identity.client("ec2", "eu-west-1").get_paginator("describe_vpcs").paginate()
+            owners = {vpc["OwnerId"] for page in pages for vpc in page["Vpcs"]}
+            seen.append((member, account, ",".join(sorted(owners))))
+        return seen
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [row for rows in pool.map(work, range(8)) for row in rows]
+    assert len(results) == 80
+    assert all(account == member and owners == member for member, account, owners in results)
+
+
+def test_a_shared_client_refuses_a_call_made_as_no_identity(
+    aws_faults: FaultProxy,
+) -> None:
+    sessions = AwsSessions(AwsSettings(endpoint_url=aws_faults.endpoint_url))
+    with pytest.raises(NoIdentity, match="outside any identity"):
+        sessions.factory.client("sts", "us-east-1").get_caller_identity()
+
+
 def test_chained_sessions_are_capped_at_one_hour(
     aws_faults: FaultProxy, aws_org: EmulatedOrganization, aws_clients: EmulatorClients
 ) -> None:
@@ -46,7 +85,7 @@ def test_chained_sessions_are_capped_at_one_hour(
     chained = manager.assume(member_role, "chain")
     assert chained.client("sts", "us-east-1").get_caller_identity()["Account"] == member
 
-    frozen = manager.session.get_credentials().get_frozen_credentials()
+    frozen = manager.credentials.get_frozen_credentials()
     manager_keys = AccessKeys(frozen.access_key, frozen.secret_key, frozen.token)
     with pytest.raises(ClientError, match="1 hour session limit"):
         aws_clients.assume_role(manager_keys, member_role.role_arn, duration_seconds=7200)
@@ -67,7 +106,7 @@ def test_short_lived_sessions_refresh_without_a_failed_call(
     identity = sessions.base(_keys(aws_org), "refresh").assume(
         RoleTarget(aws_org.role_arns[member], aws_org.external_id), "refresh"
     )
-    first = identity.session.get_credentials().get_frozen_credentials()
+    first = identity.credentials.get_frozen_credentials()
     first_keys = AccessKeys(first.access_key, first.secret_key, first.token)
 
     def work(worker: int) -> int:

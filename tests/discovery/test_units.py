@@ -102,15 +102,14 @@ def test_a_region_that_does_not_offer_a_service_is_planned_as_skipped(
     catalog_org: EmulatedOrganization, aws_faults: FaultProxy, account: str
 ) -> None:
     identity = member_identity(aws_faults, catalog_org, account)
-    session = identity.session
     regional = [spec for spec in RESOURCE_TYPES if not spec.service.is_global]
-    everywhere = set(session.get_available_regions("ec2"))
+    everywhere = set(identity.available_regions("ec2"))
     spec, region = next(
         (spec, region)
         for spec in regional
         for region in sorted(everywhere)
-        if session.get_available_regions(spec.service.client_name)
-        and region not in session.get_available_regions(spec.service.client_name)
+        if identity.available_regions(spec.service.client_name)
+        and region not in identity.available_regions(spec.service.client_name)
     )
     integration = Integration(account_id=account, regions=[region, REGION])
     units = plan_units(

@@ -1,8 +1,9 @@
 """Sessions Tether acts as in AWS: keys, the host's chain, AssumeRole and role chaining.
 
 ``ClientFactory`` is the one place that makes botocore clients (timeouts, retry mode, user
-agent, the emulator endpoint). ``AwsIdentity`` is one principal; it caches its clients per
-(service, region) and ``assume()`` yields the identity of a role assumed from it. Assumed
+agent, the emulator endpoint): one per (service, region) for the process. ``AwsIdentity`` is
+one principal; its ``client()`` is a view of the shared client that signs with its
+credentials, and ``assume()`` yields the identity of a role assumed from it. Assumed
 credentials refresh themselves at about 80% of their lifetime: botocore's
 ``RefreshableCredentials`` lets one thread refresh while the others go on signing with the
 still-valid credentials, so work in flight is never interrupted.
@@ -27,10 +28,10 @@ from botocore.credentials import (
     RefreshableCredentials,
 )
 from botocore.exceptions import ClientError
-from botocore.loaders import Loader, create_loader
 
 import tether
 from tether.aws.metering import instrument
+from tether.aws.signing import BoundClient, CallerCredentials
 from tether.domain.credentials import AccessKey, AwsCredential, RoleTarget
 
 # AWS caps a session assumed with credentials that are themselves assumed (chaining) at 1 h.
@@ -50,20 +51,23 @@ class AwsSettings:
 
 
 class _Given(CredentialProvider):
-    """Hands botocore the credentials object Tether built (static or refreshable)."""
+    """Hands botocore the one credentials object of every shared client."""
 
     METHOD = "tether"
     CANONICAL_NAME = "tether"
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(self, credentials: CallerCredentials) -> None:
         super().__init__()
         self._credentials = credentials
 
-    def load(self) -> Credentials:
+    def load(self) -> Any:
         return self._credentials
 
 
 class ClientFactory:
+    """The process's botocore clients: one per (service, region), shared by every identity
+    (``tether.aws.signing``), built with Tether's timeouts, retry mode and user agent."""
+
     def __init__(self, settings: AwsSettings) -> None:
         self.settings = settings
         self.config = Config(
@@ -73,56 +77,72 @@ class ClientFactory:
             max_pool_connections=settings.max_pool_connections,
             user_agent_extra=f"tether/{tether.__version__}",
         )
-        # One loader for every session: service models are parsed once per process.
-        self._loader: Loader = create_loader()
-
-    def session(self, credentials: Credentials | None) -> botocore.session.Session:
-        """A botocore session; ``None`` uses the host's own credential chain."""
-        session = botocore.session.Session()
-        session.register_component("data_loader", self._loader)
-        if credentials is not None:
-            session.register_component(
-                "credential_provider", CredentialResolver([_Given(credentials)])
-            )
-        return session
-
-    def client(self, session: botocore.session.Session, service: str, region: str) -> BaseClient:
-        client = session.create_client(
-            service, region_name=region, endpoint_url=self.settings.endpoint_url, config=self.config
+        self._session = botocore.session.Session()
+        self._session.register_component(
+            "credential_provider", CredentialResolver([_Given(CallerCredentials())])
         )
-        return instrument(client, service)
+        self._clients: dict[tuple[str, str], BaseClient] = {}
+        # botocore sessions are not safe for concurrent client creation.
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str) -> BaseClient:
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._session.create_client(
+                        service,
+                        region_name=region,
+                        endpoint_url=self.settings.endpoint_url,
+                        config=self.config,
+                    )
+                    client = self._clients[key] = instrument(client, service)
+        return client
+
+    def available_regions(self, service: str) -> frozenset[str]:
+        """The regions botocore's endpoint data says offer ``service``."""
+        return frozenset(self._session.get_available_regions(service))
+
+    @staticmethod
+    def host_credentials() -> Credentials | None:
+        """The host's own chain (environment, profile, instance role), if it has one."""
+        found: Credentials | None = botocore.session.Session().get_credentials()
+        return found
 
 
 class AwsIdentity:
-    """One principal in AWS, with its clients cached per (service, region)."""
+    """One principal in AWS: its credentials, and a view of the shared clients per
+    (service, region) that signs with them."""
 
     def __init__(
         self,
         factory: ClientFactory,
-        session: botocore.session.Session,
+        credentials: Credentials | None,
         label: str,
         chained: bool,
         arn: str | None = None,
     ) -> None:
         self.factory = factory
-        self.session = session
+        self.credentials = credentials
         self.label = label
         self.chained = chained  # its credentials came from AssumeRole
         self.arn = arn
-        self._clients: dict[tuple[str, str], BaseClient] = {}
-        self._lock = threading.Lock()
+        self._views: dict[tuple[str, str], BoundClient] = {}
+
+    def available_regions(self, service: str) -> frozenset[str]:
+        return self.factory.available_regions(service)
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
-        client = self._clients.get(key)
-        if client is None:
-            # botocore sessions are not safe for concurrent client creation.
-            with self._lock:
-                client = self._clients.get(key)
-                if client is None:
-                    client = self.factory.client(self.session, service, region)
-                    self._clients[key] = client
-        return client
+        view = self._views.get(key)
+        if view is None:
+            # A race makes two equal views, one of which is kept: harmless.
+            view = self._views.setdefault(
+                key, BoundClient(self.factory.client(service, region), self.credentials)
+            )
+        return view
 
     def assume(self, role: RoleTarget, session_name: str) -> AwsIdentity:
         """The identity of ``role`` assumed from this one; fails now if AWS refuses."""
@@ -130,9 +150,7 @@ class AwsIdentity:
         duration = min(requested, CHAINED_SESSION_CAP_SECONDS) if self.chained else requested
         fetch = _AssumeRole(self, role, role_session_name(session_name), duration)
         credentials = _refreshing(fetch)
-        return AwsIdentity(
-            self.factory, self.factory.session(credentials), session_name, True, fetch.assumed_arn
-        )
+        return AwsIdentity(self.factory, credentials, session_name, True, fetch.assumed_arn)
 
 
 def role_session_name(label: str) -> str:
@@ -217,8 +235,12 @@ class AwsSessions:
 
     def base(self, key: AccessKey | None, label: str) -> AwsIdentity:
         """The identity of ``key``; ``None``: the host's own credential chain."""
-        credentials = Credentials(key.access_key_id, key.secret_access_key) if key else None
-        return AwsIdentity(self.factory, self.factory.session(credentials), label, chained=False)
+        credentials = (
+            Credentials(key.access_key_id, key.secret_access_key)
+            if key
+            else self.factory.host_credentials()
+        )
+        return AwsIdentity(self.factory, credentials, label, chained=False)
 
     def identity(self, credential: AwsCredential, label: str) -> AwsIdentity:
         """Who Tether is in the monitored account: the keys, or the role assumed from them."""

@@ -35,7 +35,7 @@ def plan_units(
             continue
         client_name = spec.service.client_name
         if client_name not in offered:
-            offered[client_name] = set(identity.session.get_available_regions(client_name))
+            offered[client_name] = set(identity.available_regions(client_name))
         for region in integration.regions:
             # botocore's endpoint data knows which regions offer a service; a region it
             # does not know at all (newer than botocore) is tried.

@@ -1,0 +1,1 @@
+"""Cloud Custodian's c7n-org side by side with Tether on one AWS endpoint (see __main__)."""
