@@ -90,6 +90,8 @@ def targets(
     if c7n and c7n.get("ratio_c7n_over_tether") is not None:
         ratio = c7n["ratio_c7n_over_tether"]
         check("c7n-org time / Tether time, identical work", ratio, ">= 10", ratio >= 10)
+        cpu = c7n["ratio_c7n_over_tether_cpu"]
+        check("c7n-org CPU-seconds / Tether CPU-seconds (for reading)", cpu, "-", None)
         check(
             "same resources found by both tools",
             float(c7n["same_resources"]),
