@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx2 as httpx
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
-from bench.processes import MemorySampler, Process, free_port
+from bench.processes import MemorySampler, Process
+from tests.support.app import free_port
 from tether.store.models import Resource, ResourceChange, Scan, ScanUnit
 
 TETHER = str(Path(sys.executable).parent / "tether")
@@ -74,13 +74,6 @@ class Tether:
             {"name": "Bench", "address": "1 Main St", "timeZone": "UTC", "country": "UK"},
         )
         self.client_id = client["uniqueId"]
-        trusted = boto3.client(
-            "sts",
-            endpoint_url=endpoint["endpoint_url"],
-            region_name=regions[0],
-            aws_access_key_id=endpoint["access_key_id"],
-            aws_secret_access_key=endpoint["secret_access_key"],
-        ).get_caller_identity()["Account"]
         role_name = endpoint.get("role_name") or ROLE_NAME_DEFAULT
         management_role = f"arn:aws:iam::{endpoint['management_account_id']}:role/{role_name}"
         body = {
@@ -89,7 +82,7 @@ class Tether:
                 "credentialType": "AWS",
                 "AWSType": "IAM with AssumeRole",
                 "Regions": ",".join(regions),
-                "AccountNumber": trusted,
+                "AccountNumber": endpoint["trusted_account_id"],
                 "AccessKey": endpoint["access_key_id"],
                 "SecurityKey": endpoint["secret_access_key"],
                 "AssumeRoleARN": management_role,

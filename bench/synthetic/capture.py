@@ -24,8 +24,10 @@ import jmespath
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
+from bench.synthetic.items import nest
 from tether.catalog.base import PARENT_KEY, Item, ResourceSpec, Where
 from tether.catalog.registry import RESOURCE_TYPES
+from tether.discovery.collector import _search
 from tether.emulator import MotoServer, OrganizationSpec, act_as, build_organization
 from tether.emulator.organization import MemberSpec
 
@@ -95,7 +97,7 @@ def _capture_type(spec: ResourceSpec, client: Any, where: Where, moto_url: str) 
     tagged = [e for e in elements if f'"{OWNER}"' in json.dumps(e, default=str)]
     element = (tagged or elements)[0]
     page = {**pages[0]}
-    first = jmespath.search(spec.list_call.result_path, {**page, **_nest(path, [element])})[0]
+    first = jmespath.search(spec.list_call.result_path, {**page, **nest(path, [element])})[0]
     item: Item = first if isinstance(first, dict) else {spec.item_key or "Id": first}
     if parent is not None:
         item[PARENT_KEY] = parent
@@ -125,17 +127,6 @@ def _capture_type(spec: ResourceSpec, client: Any, where: Where, moto_url: str) 
         template_account=where.account_id,
         template_region=where.region,
     )
-
-
-def _search(path: str, answer: Any) -> Any:
-    return jmespath.search(path, answer) if path else answer
-
-
-def _nest(path: list[str], elements: list[Any]) -> dict[str, Any]:
-    value: Any = elements
-    for key in reversed(path):
-        value = {key: value}
-    return dict(value)
 
 
 def capture() -> dict[str, Any]:

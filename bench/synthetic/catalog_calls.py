@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.model import OperationModel, StructureShape
 
-from bench.synthetic.items import Inventory
+from bench.synthetic.items import Inventory, nest
 from bench.synthetic.paging import Paging, paging_for
 from bench.synthetic.wire import minimal
 from tether.catalog.base import ResourceSpec
@@ -22,12 +22,6 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-def _nest(path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    for key in reversed(path):
-        value = {key: value}
-    return dict(value)
 
 
 class CatalogCalls:
@@ -96,7 +90,7 @@ class CatalogCalls:
         paging = self.paging[key]
         start, end, token = paging.page(params, len(indexes))
         elements = [inventory.element(code, account, region, i) for i in indexes[start:end]]
-        answer = _deep_merge(minimal(model.output_shape), _nest(template.list_path, elements))
+        answer = _deep_merge(minimal(model.output_shape), nest(template.list_path, elements))
         container = answer
         for part in template.list_path[:-1]:
             container = container[part]

@@ -159,3 +159,10 @@ class Inventory:
             chain += max(1, -(-n // size))
             longest = max(longest, chain)
         return longest
+
+
+def nest(path: tuple[str, ...] | list[str], value: Any) -> dict[str, Any]:
+    """``value`` placed at ``path`` (the keys down to a list call's items), as an answer."""
+    for key in reversed(path):
+        value = {key: value}
+    return dict(value)

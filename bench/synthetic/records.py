@@ -15,21 +15,14 @@ from typing import Any
 import jmespath
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from bench.synthetic.items import Inventory
+from bench.synthetic.items import Inventory, nest
 from bench.synthetic.organization import GLOBAL_TYPES
 from tether.catalog.base import Where
 
+# The collector's own selection of a call's items, so records equal what Tether collects.
+from tether.discovery.collector import _search
+
 _HEADER_LOCATIONS = frozenset({"header", "headers", "statusCode"})
-
-
-def _search(path: str, answer: Any) -> Any:
-    return jmespath.search(path, answer) if path else answer
-
-
-def _nest(path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    for key in reversed(path):
-        value = {key: value}
-    return dict(value)
 
 
 class Records:
@@ -41,7 +34,7 @@ class Records:
         inventory = self.inventory
         template = inventory.templates[code]
         spec = template.spec
-        page = _nest(template.list_path, [inventory.element(code, account, region, index)])
+        page = nest(template.list_path, [inventory.element(code, account, region, index)])
         listed = jmespath.search(spec.list_call.result_path, page)
         item = {spec.item_key: listed[0]} if spec.item_key else listed[0]
         for step, enrich in enumerate(spec.enrich):

@@ -101,6 +101,8 @@ class BoundClient:
                 with signing_as(credentials):
                     return attribute(*args, **kwargs)
 
+            # Kept on the view: the next call of this operation skips __getattr__.
+            setattr(self, name, call)
             return call
         return attribute
 
