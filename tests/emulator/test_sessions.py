@@ -39,7 +39,9 @@ def test_short_lived_credentials_work_until_they_expire(
     aws_org: EmulatedOrganization, aws_clients: EmulatorClients, aws_faults: FaultProxy
 ) -> None:
     role_arn = aws_org.role_arns[aws_org.member_account_ids[1]]
-    aws_faults.credential_lifetime_seconds = 2
+    # Long enough for the first calls on a loaded machine (moto loads a service's backend
+    # on its first call), short enough to wait out.
+    aws_faults.credential_lifetime_seconds = 8
     keys = aws_clients.assume_role(aws_org.trusted_keys, role_arn, aws_org.external_id)
     assert aws_faults.credential_expiration(keys.access_key_id) == keys.expiration
     ec2 = aws_clients.client("ec2", keys)
