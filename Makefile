@@ -1,7 +1,7 @@
 # The two commands of the README's quick start, and the pieces they are made of.
 UV := ./scripts/uv.sh
 
-.PHONY: run test sync lint pytest bench
+.PHONY: run test sync lint audit pytest bench
 
 ## Install everything and start console + API on the embedded defaults.
 run: sync
@@ -10,7 +10,7 @@ run: sync
 ## Install what the tests need (Python packages, Debian services) and run the whole suite.
 test: sync
 	./scripts/install-test-services.sh
-	$(MAKE) lint pytest
+	$(MAKE) lint audit pytest
 
 sync:
 	$(UV) sync --frozen --all-extras
@@ -19,6 +19,11 @@ lint:
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen ruff format --check src tests bench
 	$(UV) run --frozen mypy
+
+## Known vulnerabilities in the locked dependencies (pip-audit); TETHER_AUDIT_REQUIRED=1 makes
+## an unreachable vulnerability service a failure too.
+audit:
+	$(UV) run --frozen python scripts/audit_dependencies.py
 
 pytest:
 	$(UV) run --frozen pytest

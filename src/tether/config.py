@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: "
+        "comma-separated addresses or networks, or * (unset: none). Behind a TLS proxy this "
+        "makes the session cookie Secure, sends HSTS and throttles logins per real client.",
+    )
     token_ttl_seconds: int = Field(default=7199, ge=60, le=86400)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
@@ -175,6 +181,7 @@ class Settings(BaseSettings):
             "iam_propagation_seconds": self.iam_propagation_seconds,
             "host": self.host,
             "port": self.port,
+            "forwarded_allow_ips": self.forwarded_allow_ips,
             "token_ttl_seconds": self.token_ttl_seconds,
             "max_request_bytes": self.max_request_bytes,
             "log_level": self.log_level,

@@ -85,6 +85,9 @@ CONTENT_SECURITY_POLICY = (
     b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
 )
 WITHOUT_CSP = ("/docs", "/redoc", "/static/docs")
+# Sent only over HTTPS (RFC 6797 §7.2): directly, or behind a proxy in
+# TETHER_FORWARDED_ALLOW_IPS that says the client used TLS.
+STRICT_TRANSPORT_SECURITY = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
 class SecurityHeaders:
@@ -99,6 +102,8 @@ class SecurityHeaders:
         headers = list(SECURITY_HEADERS)
         if not str(scope.get("path", "")).startswith(WITHOUT_CSP):
             headers.append(CONTENT_SECURITY_POLICY)
+        if scope.get("scheme") == "https":
+            headers.append(STRICT_TRANSPORT_SECURITY)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -54,7 +54,9 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
-            proxy_headers=False,
+            # Only a configured proxy may say what the client's address and scheme are.
+            proxy_headers=settings.forwarded_allow_ips is not None,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
 
 
