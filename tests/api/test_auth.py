@@ -113,3 +113,51 @@ def test_tokens_are_stored_only_as_digests(api: Api) -> None:
         stored = session.query(AccessToken.token_digest).all()
     assert (tokens.digest(token),) in stored
     assert all(token not in row[0] for row in stored)
+
+
+def test_wrong_secrets_are_throttled_per_client_and_a_success_clears_them(api: Api) -> None:
+    assert api.boot.api_secret is not None
+    key = api.boot.api_key
+    other_key, other_secret = api.add_api_client(api.partner_id, Role.VIEWER, name="other")
+    wrong = {"grant_type": "client_credentials", "client_id": key, "client_secret": "wrong"}
+    for _ in range(5):
+        assert _grant(api, **wrong)[0] == 401
+    status, body = _grant(api, **wrong)
+    assert (status, body["code"], body["error"]) == (429, "too_many_attempts", "too_many_attempts")
+    assert "try again in" in body["message"]
+    # Even the right secret waits: otherwise the sixth guess would still be tested.
+    right = {**wrong, "client_secret": api.boot.api_secret}
+    assert _grant(api, **right)[0] == 429
+    # Another client is not held up by the guesses at this one.
+    status, _ = _grant(
+        api, grant_type="client_credentials", client_id=other_key, client_secret=other_secret
+    )
+    assert status == 200
+
+
+def test_a_caller_revokes_its_own_token_and_only_its_own(api: Api) -> None:
+    url = "/api/v1/me"
+    first_key, first_secret = api.add_api_client(api.partner_id, Role.PARTNER_ADMIN, name="a")
+    second_key, second_secret = api.add_api_client(api.partner_id, Role.PARTNER_ADMIN, name="b")
+    mine = {"Authorization": f"Bearer {api.token(first_key, first_secret)}"}
+    theirs_token = api.token(second_key, second_secret)
+    theirs = {"Authorization": f"Bearer {theirs_token}"}
+
+    # Naming another holder's token (or nonsense) answers the same and changes nothing.
+    for token in (theirs_token, "nonsense"):
+        answer = api.client.post("/tenancy/auth/oauth/revoke", data={"token": token}, headers=mine)
+        assert (answer.status_code, answer.content) == (200, b"")
+    assert api.client.get(url, headers=theirs).status_code == 200
+    assert api.client.get(url, headers=mine).status_code == 200
+
+    assert api.client.post("/tenancy/auth/oauth/revoke", headers=mine).status_code == 200
+    refused = api.client.get(url, headers=mine)
+    assert refused.status_code == 401
+    assert refused.json()["message"] == "the access token was revoked"
+    assert api.client.post("/tenancy/auth/oauth/revoke", headers=mine).status_code == 401
+    # The client's secret still works: a new token replaces the revoked one.
+    status, _ = _grant(
+        api, grant_type="client_credentials", client_id=first_key, client_secret=first_secret
+    )
+    assert status == 200
+    assert api.client.get(url, headers=theirs).status_code == 200

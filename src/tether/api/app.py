@@ -24,6 +24,7 @@ from tether.jobs.runners import scan_runner
 from tether.jobs.scheduler import Scheduler
 from tether.security.secretbox import SecretBox
 from tether.services.keys import load_secret_box
+from tether.services.logins import LoginThrottle
 from tether.services.runtime import Runtime
 from tether.services.scans import stop_using, use_runner
 from tether.store.db import Database
@@ -81,6 +82,7 @@ def create_app(
     app.state.background = background
     app.state.db = db or Database.from_settings(settings)
     app.state.secret_box = secret_box or load_secret_box(settings)
+    app.state.token_throttle = LoginThrottle()
     app.state.runtime = Runtime.create(settings, app.state.db, app.state.secret_box)
     app.state.runner = scan_runner(app.state.runtime)
     use_runner(app.state.runner)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Form, Header, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from tether.api.deps import DB, AppSettings, Caller
-from tether.errors import TetherError
-from tether.services.auth import issue_client_token
+from tether.errors import AuthenticationFailed, TetherError
+from tether.services.auth import issue_client_token, revoke_token
+from tether.services.logins import LoginThrottle
 
 router = APIRouter(tags=["auth"])
 
@@ -37,16 +38,26 @@ class OAuthError(BaseModel):
     responses={400: {"model": OAuthError}, 401: {"model": OAuthError}},
 )
 def issue_token(
+    request: Request,
     db: DB,
     settings: AppSettings,
     grant_type: FormField = None,
     client_id: FormField = None,
     client_secret: FormField = None,
 ) -> TokenBody | JSONResponse:
+    # Guessing secrets: five wrong ones per (address, client id) in five minutes, then 429.
+    throttle = token_throttle(request)
+    address = request.client.host if request.client else "unknown"
     try:
-        grant = issue_client_token(
-            db, grant_type, client_id, client_secret, settings.token_ttl_seconds
-        )
+        throttle.check(address, client_id or "")
+        try:
+            grant = issue_client_token(
+                db, grant_type, client_id, client_secret, settings.token_ttl_seconds
+            )
+        except AuthenticationFailed:
+            throttle.failed(address, client_id or "")
+            raise
+        throttle.succeeded(address, client_id or "")
     except TetherError as exc:
         # OAuth clients read error/error_description; Tether's own clients read code/message.
         body = {
@@ -62,6 +73,31 @@ def issue_token(
         expires_in=grant.expires_in,
         scope=grant.scope,
     )
+
+
+def token_throttle(request: Request) -> LoginThrottle:
+    """The app's throttle of wrong client secrets (one per app, so per process)."""
+    throttle: LoginThrottle = request.app.state.token_throttle
+    return throttle
+
+
+@router.post(
+    "/tenancy/auth/oauth/revoke",
+    response_class=Response,
+    responses={200: {"description": "Revoked, or no such token of the caller (not told apart)"}},
+    tags=["auth"],
+)
+def revoke(
+    db: DB,
+    principal: Caller,
+    authorization: Annotated[str, Header()],
+    token: FormField = None,
+) -> Response:
+    """Revoke an access token of the caller (RFC 7009): ``token``, or by default the one this
+    request carries. Answers the same whether or not there was such a token."""
+    own = authorization.partition(" ")[2]
+    revoke_token(db, principal, token or own)
+    return Response(status_code=200, headers={"Cache-Control": "no-store"})
 
 
 class WhoAmI(BaseModel):

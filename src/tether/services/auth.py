@@ -105,3 +105,20 @@ def _principal(
         tenant_id=holder.tenant_id,
         tenant_kind=tenant_kind,
     )
+
+
+def revoke_token(db: Database, principal: Principal, token: str) -> bool:
+    """Revoke ``token`` if ``principal`` holds it (RFC 7009); whether one was revoked.
+
+    A token of anyone else, or no token at all, changes nothing and is not told apart, so
+    the endpoint cannot be used to probe for valid tokens.
+    """
+    with db.transaction() as session:
+        row = CredentialDirectory(session).token_by_digest(tokens.digest(token.strip()))
+        if row is None or row.revoked_at is not None:
+            return False
+        holder_id = row.api_client_id if principal.kind is PrincipalKind.API_CLIENT else row.user_id
+        if holder_id != principal.id:
+            return False
+        row.revoked_at = utcnow()
+    return True
