@@ -73,8 +73,14 @@ class UnitOutcome:
     seconds: float = 0.0
 
 
+# Calls made for the unit's credentials (a role session's refresh), not by its service.
+STS_OPERATIONS = frozenset({"AssumeRole", "GetCallerIdentity", "GetSessionToken"})
+
+
 def _denied_action(spec: ResourceSpec, error: ClientError) -> str:
     operation = error.operation_name
+    if operation in STS_OPERATIONS:
+        return f"sts:{operation}"
     call = next((c for c in spec.calls if c.operation == operation), None)
     if call is not None:
         return call.action(spec.service.iam_prefix)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -21,6 +23,9 @@ class InlineRunner:
         self.rt = rt
         self._pool = ThreadPoolExecutor(max_scans, thread_name_prefix="tether-scan")
         self.futures: dict[str, Future[None]] = {}
+        # Scans given up while the database was down, with the reason waiting to be written.
+        self.unended: dict[str, str] = {}
+        self._stopping = threading.Event()
 
     def submit(self, tenant_id: str, scan_id: str) -> None:
         self.futures[scan_id] = self._pool.submit(self._run, tenant_id, scan_id, run_scan)
@@ -53,13 +58,26 @@ class InlineRunner:
             self._end(scope, scan_id, f"internal error: {type(error).__name__}")
 
     def _end(self, scope: TenantScope, scan_id: str, reason: str) -> None:
+        """End the scan failed with ``reason``. While the database is down, keep trying (up
+        to the stall time) so that the scan records its real cause; the stall watchdog
+        leaves a scan alone while this process still holds it."""
+        self.unended[scan_id] = reason
+        deadline = time.monotonic() + self.rt.settings.scan_stall_seconds
         try:
-            finish_scan(self.rt, scope, scan_id, "failed", reason)
-        except ServiceUnavailable as error:
-            log.error(
-                "scan %s could not be ended (%s): the stall watchdog will end it",
-                scan_id, error.message,
-            )  # fmt: skip
+            while True:
+                try:
+                    finish_scan(self.rt, scope, scan_id, "failed", reason)
+                    return
+                except ServiceUnavailable as error:
+                    if self._stopping.is_set() or time.monotonic() > deadline:
+                        log.error(
+                            "scan %s could not be ended (%s): the stall watchdog will end it",
+                            scan_id, error.message,
+                        )  # fmt: skip
+                        return
+                    self._stopping.wait(1.0)
+        finally:
+            self.unended.pop(scan_id, None)
 
     def held(self, scan_ids: Collection[str]) -> set[str]:
         """The scans this process is running or has queued."""
@@ -71,6 +89,7 @@ class InlineRunner:
             future.result(timeout)
 
     def shutdown(self) -> None:
+        self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
