@@ -9,13 +9,21 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from tether.api.deps import DB, AppSettings, Caller
-from tether.errors import AuthenticationFailed, TetherError
+from tether.api.errors import ERROR_RESPONSES
+from tether.errors import AuthenticationFailed, InvalidInput, TetherError
 from tether.services.auth import issue_client_token, revoke_token
 from tether.services.logins import LoginThrottle
 
-router = APIRouter(tags=["auth"])
+# Every route here reads a bearer token or a client secret: a missing or wrong one is a 401.
+router = APIRouter(
+    tags=["auth"], responses={status: ERROR_RESPONSES[status] for status in (401, 503)}
+)
 
-FormField = Annotated[str | None, Form(max_length=512)]
+MAX_FORM_FIELD = 512
+FormField = Annotated[str | None, Form(max_length=MAX_FORM_FIELD)]
+# The token endpoint checks the length itself, so that a too long field gets the OAuth error
+# body (RFC 6749 5.2) like every other bad request there, not the generic validation one.
+OAuthField = Annotated[str | None, Form(json_schema_extra={"maxLength": MAX_FORM_FIELD})]
 
 
 class TokenBody(BaseModel):
@@ -35,20 +43,25 @@ class OAuthError(BaseModel):
 @router.post(
     "/tenancy/auth/oauth/token",
     response_model=TokenBody,
-    responses={400: {"model": OAuthError}, 401: {"model": OAuthError}},
+    responses={
+        400: {"model": OAuthError},
+        401: {"model": OAuthError},
+        429: {"model": OAuthError, "description": "Too many wrong secrets; try again later"},
+    },
 )
 def issue_token(
     request: Request,
     db: DB,
     settings: AppSettings,
-    grant_type: FormField = None,
-    client_id: FormField = None,
-    client_secret: FormField = None,
+    grant_type: OAuthField = None,
+    client_id: OAuthField = None,
+    client_secret: OAuthField = None,
 ) -> TokenBody | JSONResponse:
     # Guessing secrets: five wrong ones per (address, client id) in five minutes, then 429.
     throttle = token_throttle(request)
     address = request.client.host if request.client else "unknown"
     try:
+        _check_lengths(grant_type=grant_type, client_id=client_id, client_secret=client_secret)
         throttle.check(address, client_id or "")
         try:
             grant = issue_client_token(
@@ -73,6 +86,12 @@ def issue_token(
         expires_in=grant.expires_in,
         scope=grant.scope,
     )
+
+
+def _check_lengths(**fields: str | None) -> None:
+    for name, value in fields.items():
+        if value is not None and len(value) > MAX_FORM_FIELD:
+            raise InvalidInput(name, f"must be at most {MAX_FORM_FIELD} characters")
 
 
 def token_throttle(request: Request) -> LoginThrottle:

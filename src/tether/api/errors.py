@@ -10,9 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tether.errors import AuthenticationFailed, TetherError
+from tether.services.access import scope_for
+from tether.services.auth import authenticate_bearer
+from tether.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +58,40 @@ def _validation_message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def refused_caller(request: Request, errors: list[dict[str, Any]]) -> JSONResponse | None:
+    """The answer to a caller who may not make this request at all, if so: to be given
+    before any word about its input."""
+    refusal = await run_in_threadpool(_access_refusal, request, errors)
+    return None if refusal is None else await _on_tether_error(request, refusal)
+
+
+def _access_refusal(request: Request, errors: list[dict[str, Any]]) -> TetherError | None:
+    """Who may call comes before what was sent: FastAPI validates a body before the route's
+    dependencies run, so a refused caller would otherwise learn about the input (and a
+    viewer get 400 for a write it may not make). Every API write is refused to viewers."""
+    if not request.url.path.startswith("/api/"):
+        return None
+    db = request.app.state.db
+    assert isinstance(db, Database)
+    try:
+        principal = authenticate_bearer(db, request.headers.get("authorization"))
+        tenant_id = request.path_params.get("tenantId")
+        if tenant_id is None or any(e.get("loc") == ("path", "tenantId") for e in errors):
+            return None
+        scope = scope_for(db, principal, str(tenant_id))
+        if request.method not in {"GET", "HEAD", "OPTIONS"}:
+            scope.require_write()
+    except TetherError as refusal:
+        return refusal
+    return None
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
+    refused = await refused_caller(request, errors)
+    if refused is not None:
+        return refused
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(400, "malformed_json", "the request body is not valid JSON")
     fields = [_field_name(tuple(error.get("loc", ()))) for error in errors]

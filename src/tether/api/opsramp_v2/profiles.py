@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from tether.api.deps import DB, Scope
-from tether.api.errors import ERROR_RESPONSES, error_response
+from tether.api.errors import ERROR_RESPONSES, error_response, refused_caller
 from tether.api.paging import Paged, PageParams, QueryString, paged
 from tether.domain.profiles import ProfileDocument, ProfileInput, problems
 from tether.services import profiles
@@ -31,6 +31,9 @@ class ProfileRoute(APIRoute):
                 errors = list(exc.errors())
                 if any(error.get("type") == "json_invalid" for error in errors):
                     raise  # the application's handler answers malformed JSON
+                refused = await refused_caller(request, errors)
+                if refused is not None:
+                    return refused
                 found = problems(errors)
                 message = "; ".join(f"{field}: {text}" for field, text in found)
                 fields = sorted({field for field, _text in found})

@@ -1,0 +1,1 @@
+"""The tenant isolation matrix's route table, world and requests."""
