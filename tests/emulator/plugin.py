@@ -7,6 +7,8 @@ resets moto; a test that adds fault rules takes `aws_faults`, which clears them 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.support.secrets import known_secrets
 from tether.emulator import (
     AccessKeys,
     EmulatedOrganization,
@@ -106,7 +109,30 @@ class EmulatorClients:
         if duration_seconds is not None:
             params["DurationSeconds"] = duration_seconds
         answer = self.client("sts", keys, region).assume_role(**params)
-        return AccessKeys.from_sts(answer["Credentials"])
+        assumed = AccessKeys.from_sts(answer["Credentials"])
+        known_secrets.add(assumed.secret_access_key, f"the secret key of a session of {role_arn}")
+        known_secrets.add(assumed.session_token, f"the session token of a session of {role_arn}")
+        return assumed
+
+
+# What STS and IAM hand out in their XML answers.
+_ISSUED_SECRETS = re.compile(rb"<(SecretAccessKey|SessionToken)>([^<]+)</")
+
+
+def _knowing_issued_secrets(proxy: FaultProxy) -> FaultProxy:
+    """Make every secret key and session token handed out through the proxy a known test
+    secret: those of Tether's own AssumeRole sessions too, which no test sees. The proxy
+    passes each such answer to its key ring's ``learn``, which is wrapped here."""
+    ring = proxy._keys
+    learn = ring.learn
+
+    def learning(body: bytes) -> bytes:
+        for kind, value in _ISSUED_SECRETS.findall(body):
+            known_secrets.add(html.unescape(value.decode()), f"an issued {kind.decode()}")
+        return learn(body)
+
+    ring.learn = learning  # type: ignore[method-assign]
+    return proxy
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +144,7 @@ def moto_server() -> Iterator[MotoServer]:
 @pytest.fixture(scope="session")
 def fault_proxy(moto_server: MotoServer) -> Iterator[FaultProxy]:
     with FaultProxy(moto_server.endpoint_url) as proxy:
-        yield proxy
+        yield _knowing_issued_secrets(proxy)
 
 
 @pytest.fixture
@@ -140,6 +166,7 @@ def aws_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrganiz
     """
     org = build_organization(moto_server.endpoint_url)
     fault_proxy.register_secret(org.trusted_access_key_id, org.trusted_secret_access_key)
+    known_secrets.add(org.trusted_secret_access_key, "the trusted secret key of aws_org")
     return org
 
 
@@ -155,6 +182,7 @@ def catalog_org(moto_server: MotoServer, fault_proxy: FaultProxy) -> EmulatedOrg
         ),
     )
     fault_proxy.register_secret(org.trusted_access_key_id, org.trusted_secret_access_key)
+    known_secrets.add(org.trusted_secret_access_key, "the trusted secret key of catalog_org")
     return org
 
 
@@ -185,4 +213,7 @@ def organization_of(
         ),
     )
     proxy.register_secret(org.trusted_keys.access_key_id, org.trusted_keys.secret_access_key)
+    known_secrets.add(
+        org.trusted_keys.secret_access_key, f"the trusted secret key of {name_prefix}"
+    )
     return org

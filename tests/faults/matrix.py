@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.faults.summary import ROW_PROPERTY
 from tests.support.app import Api
 from tests.support.org_scans import outcomes, scan_record, start_scans, wait_scans
 from tether.catalog.registry import RESOURCE_TYPES
@@ -27,7 +28,7 @@ from tether.store.models import Resource, ResourceChange
 # bucket, queue, table): a scan of them is small, and every unit has something to lose.
 SEEDED_CODES = sorted(spec.type_code for spec in RESOURCE_TYPES if spec.cfn_type in SEEDED_TYPES)
 SEEDED_RULES = [{"filterType": code} for code in SEEDED_CODES]
-ROW_PROPERTY = "fault_row"
+
 # Unit statuses that are not problems: collected, or still to collect (a stopped scan).
 NOT_PROBLEMS = ("ok", "pending")
 

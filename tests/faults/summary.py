@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.faults.matrix import ROW_PROPERTY
+# The user property a fault test records its row under (tests.faults.matrix).
+ROW_PROPERTY = "fault_row"
 
 JSON_ENV = "TETHER_FAULT_MATRIX_JSON"
 COLUMNS = (

@@ -18,6 +18,13 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.secrets import (
+    TOKEN_PATH,
+    check_database_files,
+    check_response,
+    check_server_output,
+    known_secrets,
+)
 from tether.api.app import create_app
 from tether.config import Settings
 from tether.domain.tenancy import Role
@@ -31,8 +38,6 @@ from tether.store.models import ApiClient
 from tether.store.repositories.identity import ApiClientRepository
 from tether.store.repositories.tenants import TenantDirectory
 
-TOKEN_PATH = "/tenancy/auth/oauth/token"
-
 
 @dataclass
 class Api:
@@ -40,8 +45,9 @@ class Api:
 
     client: TestClient
     db: Database
-    boot: BootstrapResult
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # Out of the repr, which pytest prints with a failed test's arguments.
+    boot: BootstrapResult = field(repr=False)
+    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def partner_id(self) -> str:
@@ -59,6 +65,7 @@ class Api:
             )
             assert response.status_code == 200, response.text
             self._tokens[key] = response.json()["access_token"]
+            known_secrets.add(self._tokens[key], "an access token")
         return self._tokens[key]
 
     def headers(self, key: str | None = None, secret: str | None = None) -> dict[str, str]:
@@ -71,6 +78,7 @@ class Api:
     def add_api_client(self, tenant_id: str, role: Role, name: str = "test") -> tuple[str, str]:
         """A new key + secret for ``tenant_id`` (which must exist)."""
         secret = tokens.new_api_secret()
+        known_secrets.add(secret, f"the API secret of client {name!r}")
         key = tokens.new_api_key()
         with self.db.transaction() as session:
             ref = TenantDirectory(session).ref(tenant_id)
@@ -95,7 +103,11 @@ class Api:
 def make_api(db: Database, data_dir: Path, **settings_overrides: Any) -> Iterator[Api]:
     settings = Settings(data_dir=data_dir, **settings_overrides)
     boot = bootstrap(db)
+    known_secrets.add(boot.api_secret, "the bootstrap API secret")
+    known_secrets.add(boot.admin_password, "the bootstrap admin password")
     with TestClient(create_app(settings, db), raise_server_exceptions=False) as client:
+        # Every answer, error pages and console HTML included, is checked for secrets.
+        client.event_hooks["response"].append(check_response)
         yield Api(client=client, db=db, boot=boot)
 
 
@@ -187,6 +199,7 @@ def serving(env: dict[str, str], log: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    check_server_output(log)
 
 
 @contextmanager
@@ -196,8 +209,12 @@ def bootstrapped_server(env: dict[str, str], log: Path) -> Iterator[RunningServe
     bootstrapped = tether_command("bootstrap", "--json", env=env)
     assert bootstrapped.returncode == 0, bootstrapped.stderr
     boot = json.loads(bootstrapped.stdout)
+    known_secrets.add(boot.get("api_secret"), "the served bootstrap API secret")
+    known_secrets.add(boot.get("admin_password"), "the served bootstrap admin password")
     with serving(env, log) as base_url:
         yield RunningServer(base_url=base_url, env=env, log=log, boot=boot)
+    if "TETHER_DATABASE_URL" not in env:
+        check_database_files(Path(env["TETHER_DATA_DIR"]) / "tether.db")
 
 
 @pytest.fixture

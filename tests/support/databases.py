@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import create_database, drop_database, postgres_server
+from tests.support.secrets import check_database_files
 from tether.store.db import Database
 from tether.store.migrate import upgrade
 
@@ -27,10 +28,13 @@ def postgres_admin_url() -> Iterator[str]:
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'tether.db'}")
+    path = tmp_path / "tether.db"
+    db = Database(f"sqlite:///{path}")
     upgrade(db.engine)
     yield db
     db.dispose()
+    # Secrets are sealed and tokens digested: no known one may be in any page of the file.
+    check_database_files(path)
 
 
 def _postgres(admin_url: str) -> Iterator[Database]:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.test_integrations import REGIONS
 from tests.support.app import Api
+from tests.support.secrets import check_response
 from tether.emulator import EmulatedOrganization, FaultProxy
 
 PAGE = "/setup/integrations/install/aws"
@@ -26,6 +27,7 @@ def new_client(api: Api, name: str = "Acme") -> str:
 def console(api: Api) -> TestClient:
     """A console session of its own, logged in as the partner admin."""
     browser = TestClient(api.client.app, raise_server_exceptions=False)
+    browser.event_hooks["response"].append(check_response)
     answer = browser.post(
         "/login",
         data={"username": api.boot.admin_user, "password": api.boot.admin_password or ""},

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.test_integrations import install_body, installed_in
 from tests.support.app import Api
+from tests.support.secrets import check_response
 from tests.web.test_install_page import console, csrf_of, new_client, text_of
 from tether.domain.tenancy import Role
 from tether.emulator import EmulatedOrganization
@@ -72,6 +73,7 @@ def add_user(api: Api, tenant_id: str, role: Role) -> TestClient:
             User(username=username, password_hash=hash_secret(password), role=role)
         )
     browser = TestClient(api.client.app, raise_server_exceptions=False)
+    browser.event_hooks["response"].append(check_response)
     answer = browser.post(
         "/login", data={"username": username, "password": password}, follow_redirects=False
     )

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.test_integrations import _url, install_body, installed_in
 from tests.support.app import Api
+from tests.support.secrets import check_response
 from tether.domain.tenancy import Role
 from tether.emulator import EmulatedOrganization
 from tether.security.passwords import hash_secret
@@ -50,6 +51,7 @@ def _add_user(api: Api, tenant_id: str, role: Role) -> tuple[str, str]:
 def _browser(api: Api, username: str | None = None, password: str | None = None) -> TestClient:
     """A logged-in console session of its own (the partner admin by default)."""
     browser = TestClient(api.client.app, raise_server_exceptions=False)
+    browser.event_hooks["response"].append(check_response)
     answer = browser.post(
         "/login",
         data={

@@ -54,6 +54,8 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
+            # uvicorn's own handlers would bypass the root handler and its redacting filter.
+            log_config=None,
             # Only a configured proxy may say what the client's address and scheme are.
             proxy_headers=settings.forwarded_allow_ips is not None,
             forwarded_allow_ips=settings.forwarded_allow_ips,

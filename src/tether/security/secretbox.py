@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tether.errors import TetherError
+from tether.security.redaction import register_secret
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -80,6 +81,8 @@ class SecretBox:
         self._keys = {key.key_id: key for key in (*previous, current)}
 
     def seal(self, plaintext: str, context: str) -> Sealed:
+        # Whatever is sealed is a secret: the log filter redacts it from now on.
+        register_secret(plaintext)
         data_key = AESGCM.generate_key(bit_length=256)
         nonce, wrap_nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
         ciphertext = AESGCM(data_key).encrypt(nonce, plaintext.encode(), _aad("data", context))
@@ -96,7 +99,9 @@ class SecretBox:
             )
         except InvalidTag as exc:
             raise SecretBoxError("a stored secret failed its integrity check") from exc
-        return plaintext.decode()
+        secret = plaintext.decode()
+        register_secret(secret)
+        return secret
 
     def rewrap(self, sealed: Sealed) -> Sealed:
         """The same secret with its data key wrapped by the current master key."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,8 @@ class BootstrapResult:
     api_key: str
     admin_user: str
     # Only when newly created or rotated: afterwards only their hashes exist.
-    api_secret: str | None
-    admin_password: str | None
+    api_secret: str | None = field(repr=False)
+    admin_password: str | None = field(repr=False)
     created_partner: bool
 
     def public(self) -> dict[str, str]:
