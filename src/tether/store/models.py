@@ -282,15 +282,17 @@ class Resource(Base):
     __tablename__ = "resources"
     __table_args__ = (
         UniqueConstraint("integration_id", "arn", name="uq_resources_integration_arn"),
-        Index("ix_resources_tenant_type", "tenant_id", "resource_type"),
+        # The search's filters, each with deleted_at last: a search counts the live matches
+        # from the index alone, without reading a row (and pages in id order from it).
+        Index("ix_resources_tenant_type", "tenant_id", "resource_type", "deleted_at"),
         Index("ix_resources_scope", "integration_id", "region", "resource_type"),
         # The export pages through a tenant by id; relationships resolve by ARN.
         Index("ix_resources_tenant_id", "tenant_id", "id"),
         Index("ix_resources_tenant_arn", "tenant_id", "arn"),
         # The search's selective filters, and the region/account choices of the charts.
-        Index("ix_resources_tenant_region", "tenant_id", "region"),
-        Index("ix_resources_tenant_account", "tenant_id", "account_id"),
-        Index("ix_resources_tenant_name", "tenant_id", "name"),
+        Index("ix_resources_tenant_region", "tenant_id", "region", "deleted_at"),
+        Index("ix_resources_tenant_account", "tenant_id", "account_id", "deleted_at"),
+        Index("ix_resources_tenant_name", "tenant_id", "name", "deleted_at"),
         # nameContains is LOWER(name) LIKE '%...%': only trigrams index that (PostgreSQL's
         # pg_trgm; SQLite scans the tenant's rows).
         Index(

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from tether.api.deps import DB, Scope
 from tether.api.errors import ERROR_RESPONSES
-from tether.api.paging import Paged, PageParams, QueryString, paged
+from tether.api.paging import Paged, PageParams, QueryString, paged_document
 from tether.services import resources as service
 
 router = APIRouter(
@@ -86,7 +87,7 @@ SEARCH_HELP = (
 )
 def search(
     db: DB, scope: Scope, page: PageParams, queryString: QueryString = None
-) -> Paged[ResourceOut]:
+) -> JSONResponse:
     where = service.parse_filter(queryString)
     found = service.search(db, scope, where, page)
-    return paged(found, lambda row: ResourceOut.model_validate(service.opsramp_view(row)))
+    return JSONResponse(paged_document(found, service.opsramp_view))
