@@ -61,7 +61,8 @@ def test_credentials_expiring_mid_scan_are_refreshed_and_the_scan_ends_ok(
     # Set before the app's first AssumeRole: every session it gets is short.
     aws_faults.credential_lifetime_seconds = LIFETIME
     base = baseline(fault_api, installation, [victim])
-    aws_faults.set_latency(150, 250)
+    # Slow enough that the scan lasts well past one credential lifetime on any machine.
+    aws_faults.set_latency(350, 450)
     aws_faults.reset_counters()
     started = time.monotonic()
     scans = scan_accounts(base)
