@@ -85,9 +85,7 @@ SEARCH_HELP = (
     summary="Search the inventory",
     description=SEARCH_HELP,
 )
-def search(
-    db: DB, scope: Scope, page: PageParams, queryString: QueryString = None
-) -> JSONResponse:
+def search(db: DB, scope: Scope, page: PageParams, queryString: QueryString = None) -> JSONResponse:
     where = service.parse_filter(queryString)
     found = service.search(db, scope, where, page)
     return JSONResponse(paged_document(found, service.opsramp_view))
