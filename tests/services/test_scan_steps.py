@@ -3,6 +3,7 @@ stalled scan ends failed and resumable, and resuming it finishes it. On both dat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -126,8 +127,11 @@ def test_every_step_delivered_twice_changes_nothing_twice_and_a_stalled_scan_res
     assert stalled.error.startswith("stalled")
     assert collect_pending(rt, scope, scan.id) == 0  # a late chunk does nothing now
 
+    time.sleep(1.1)  # its last unit and its start are now over a second old
     resumed = scans.resume_scan(db, scope, scan.id)
     assert resumed.status == "running"
+    # Resumed, its chunks not yet with any worker: not quiet, so not stalled again.
+    assert end_stalled_scans(db, 1.0, held=lambda ids: set()) == []
     assert held.submitted == [scan.id, scan.id]
     assert collect_pending(rt, scope, scan.id) == len(TYPES) * (len(regions) - 1)
     done = scans.finish_if_complete(rt, scope, scan.id)

@@ -118,6 +118,9 @@ def resume_scan(db: Database, scope: TenantScope, scan_id: str) -> Scan:
         # Never planned (lost before it began): it starts again; else it goes on.
         scan.status = "running" if total else "queued"
         scan.finished_at, scan.error = None, None  # the stall it ended with is over
+        # Queued again: the stall watchdog's clock starts over, or it could end the scan
+        # again before its chunks reach the broker.
+        scan.queued_at = utcnow()
     runner = _runner()
     if runner is not None:
         (runner.resume if total else runner.submit)(scope.tenant_id, scan_id)
