@@ -160,19 +160,21 @@ def test_unknown_operations_get_a_minimal_answer_and_are_counted(
     assert unknown["lambda:ListLayers"] >= 1
 
 
-def test_mutate_changes_owner_tags(synthetic: SyntheticEndpoint) -> None:
-    account = synthetic.info["accounts"][2]
-    identity = identity_in(synthetic, account)
-    spec = next(s for s in RESOURCE_TYPES if s.type_code == "EBS")
+def test_mutate_changes_owner_tags() -> None:
+    # An endpoint of its own: the session's is shared by tests that expect unmutated tags.
+    with SyntheticEndpoint(3, REGIONS, latency_ms=(0, 0), seed=3, scale=1.0) as own:
+        account = own.info["accounts"][2]
+        identity = identity_in(own, account)
+        spec = next(s for s in RESOURCE_TYPES if s.type_code == "EBS")
 
-    def owners() -> dict[str, str | None]:
-        records = collect(identity, spec, Where("aws", account, "us-east-1")).records
-        return {r.arn: r.tags.get("Owner") for r in records}
+        def owners() -> dict[str, str | None]:
+            records = collect(identity, spec, Where("aws", account, "us-east-1")).records
+            return {r.arn: r.tags.get("Owner") for r in records}
 
-    before = owners()
-    assert set(before.values()) == {"platform"}
-    assert synthetic.mutate(0.5, seed=7) > 0
-    after = owners()
+        before = owners()
+        assert set(before.values()) == {"platform"}
+        assert own.mutate(0.5, seed=7) > 0
+        after = owners()
     assert after.keys() == before.keys()
     assert 0 < sum(after[arn] != before[arn] for arn in before) < len(before)
     assert tag_map([{"Key": "k", "Value": "v"}]) == {"k": "v"}
