@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.plot import scaling_plot
+from bench.processes import machine_facts
 from bench.scenarios import Parameters, backend_services, measure_ceiling, run_once
 from bench.summary import medians, table, targets
 
@@ -81,11 +80,7 @@ def main() -> None:
     checks = targets(summary, runs, c7n)
     results = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine_facts(),
         "parameters": {
             "accounts": params.accounts,
             "regions": list(params.regions),

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import re
 import resource
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2 as httpx
 from sqlalchemy import func, select
 
-from bench.processes import cpu_seconds, tree_of
+from bench.processes import cpu_seconds, machine_facts, tree_of
 from tether.store.models import Resource, Scan
 
 if TYPE_CHECKING:
@@ -780,11 +779,7 @@ def main() -> None:
         # Written after each back-end, so a long run keeps what it has measured.
         results = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "platform": platform.platform(),
-            },
+            "machine": machine_facts(),
             "parameters": {
                 "accounts": params.accounts,
                 "regions": list(params.regions),

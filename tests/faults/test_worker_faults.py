@@ -4,18 +4,16 @@ nothing lost, deleted or created twice."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.faults.matrix import SEEDED_RULES, Installation, baseline, measure
-from tests.support.app import Api, make_api
+from tests.support.app import Api
 from tests.support.org_scans import (
     creations,
     install_org,
@@ -27,10 +25,8 @@ from tests.support.org_scans import (
 )
 from tests.support.postgres import PostgresServer, create_database
 from tests.support.redis import RedisServer
-from tests.support.workers import Workers
-from tether.config import Settings
+from tests.support.workers import Workers, two_worker_cluster
 from tether.emulator import EmulatedOrganization, FaultProxy
-from tether.jobs.celery_app import create_celery
 from tether.store.db import Database
 from tether.store.migrate import upgrade
 
@@ -54,21 +50,10 @@ def cluster(fault_proxy: FaultProxy, tmp_path: Path) -> Iterator[tuple[Api, Work
         "broker_visibility_timeout": 5,  # a dead worker's chunk comes back this soon
         "scan_stall_seconds": 60,
     }
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TETHER_", "AWS_"))}
-    env |= {f"TETHER_{key.upper()}": str(value) for key, value in overrides.items()}
-    env |= {"TETHER_DATA_DIR": str(data_dir), "TETHER_DEMO": "false"}
-    control = create_celery(Settings(data_dir=data_dir, **overrides))
-    workers = Workers(env, tmp_path, control)
     try:
-        with contextmanager(make_api)(db, data_dir, **overrides) as api:
-            workers.start("one", beat=False)
-            workers.start("two", beat=False)
-            yield api, workers, data_dir
+        with two_worker_cluster(tmp_path, db, overrides, beat=False) as (api, workers, _):
+            yield api, workers, tmp_path / "data"
     finally:
-        workers.stop_all()
-        control.close()
         broker.close()
         db.dispose()
         postgres.close()

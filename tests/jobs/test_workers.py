@@ -9,7 +9,6 @@ scans fire once although both workers tick.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -42,10 +41,9 @@ from tests.support.org_scans import (
 )
 from tests.support.postgres import PostgresServer, create_database
 from tests.support.redis import RedisServer
-from tests.support.workers import Workers
-from tether.config import Settings
+from tests.support.workers import Workers, two_worker_cluster
 from tether.emulator import EmulatedOrganization, FaultProxy
-from tether.jobs.celery_app import SCANS, create_celery
+from tether.jobs.celery_app import SCANS
 from tether.store.db import Database
 from tether.store.migrate import upgrade
 from tether.store.models import DiscoveryProfile, Scan
@@ -113,21 +111,10 @@ def cluster(fault_proxy: FaultProxy, tmp_path_factory: Any) -> Iterator[Cluster]
         "scan_stall_seconds": STALL_SECONDS,
         "schedule_interval": 1.0,
     }
-    data_dir = root / "data"
-    data_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TETHER_", "AWS_"))}
-    env |= {f"TETHER_{key.upper()}": str(value) for key, value in overrides.items()}
-    env |= {"TETHER_DATA_DIR": str(data_dir), "TETHER_DEMO": "false"}
-    control = create_celery(Settings(data_dir=data_dir, **overrides))
-    workers = Workers(env, root, control)
     try:
-        with contextmanager(make_api)(db, data_dir, **overrides) as api:
-            workers.start("one")
-            workers.start("two")
+        with two_worker_cluster(root, db, overrides) as (api, workers, env):
             yield Cluster(api, workers, broker, postgres, env)
     finally:
-        workers.stop_all()
-        control.close()
         broker.close()
         db.dispose()
         postgres.close()

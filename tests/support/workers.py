@@ -7,12 +7,20 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 from celery import Celery
 from kombu.exceptions import OperationalError
+
+from tests.support.app import Api, make_api
+from tether.config import Settings
+from tether.jobs.celery_app import create_celery
+from tether.store.db import Database
 
 
 @dataclass
@@ -93,3 +101,26 @@ class Workers:
             for line in self.log(node).splitlines()
             if f"Task {task}[" in line and "succeeded" in line
         )
+
+
+@contextmanager
+def two_worker_cluster(
+    root: Path, db: Database, overrides: dict[str, Any], beat: bool = True
+) -> Iterator[tuple[Api, Workers, dict[str, str]]]:
+    """The API (TestClient) and workers ``one`` and ``two`` with the same settings
+    (``overrides``, as ``TETHER_*`` for the workers), their data directory under ``root``."""
+    data_dir = root / "data"
+    data_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TETHER_", "AWS_"))}
+    env |= {f"TETHER_{key.upper()}": str(value) for key, value in overrides.items()}
+    env |= {"TETHER_DATA_DIR": str(data_dir), "TETHER_DEMO": "false"}
+    control = create_celery(Settings(data_dir=data_dir, **overrides))
+    workers = Workers(env, root, control)
+    try:
+        with contextmanager(make_api)(db, data_dir, **overrides) as api:
+            workers.start("one", beat=beat)
+            workers.start("two", beat=beat)
+            yield api, workers, env
+    finally:
+        workers.stop_all()
+        control.close()
