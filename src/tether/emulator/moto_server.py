@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -95,7 +97,9 @@ class MotoServer:
         env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
         descriptor, log_name = tempfile.mkstemp(prefix="moto-", suffix=".log")
         self._log_path = Path(log_name)
-        with os.fdopen(descriptor, "wb") as log:
+        # A signal handled between the fork and this assignment would leave moto running
+        # unknown to stop(): its handling waits until the process is recorded.
+        with os.fdopen(descriptor, "wb") as log, _signals_deferred():
             self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)],
                 stdout=log,
@@ -164,3 +168,27 @@ def running_moto_server(host: str = "127.0.0.1", port: int | None = None) -> Ite
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM received in the block are raised again, to their own handlers,
+    when it ends (in the main thread; elsewhere Python delivers no signal anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    kept = {
+        signum: handler
+        for signum in (signal.SIGINT, signal.SIGTERM)
+        if (handler := signal.getsignal(signum)) is not None  # None: not set from Python
+    }
+    for signum in kept:
+        signal.signal(signum, lambda number, _frame: received.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in kept.items():
+            signal.signal(signum, handler)
+        for number in received:
+            signal.raise_signal(number)
