@@ -3,6 +3,7 @@ and side by side with Cloud Custodian's c7n-org; results in bench/results/*.json
 
     .venv/bin/python -m bench [--accounts 200] [--runs 3] [--backends embedded,postgres-workers]
                               [--scaling 25,50,100] [--c7n-accounts 10] [--quick]
+                              [--c7n-scan-processes 0]
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--worker-concurrency", type=int, default=1)
     parser.add_argument("--scaling", default="25,50,100", help="extra organization sizes, '' none")
     parser.add_argument("--c7n-accounts", type=int, default=10, help="0 skips c7n-org")
+    parser.add_argument(
+        "--c7n-scan-processes",
+        type=int,
+        default=0,
+        help="Tether's side: scans on N child processes of the server (0: its threads)",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="10 accounts, 1 run, no scaling: a smoke run"
     )
@@ -135,8 +142,11 @@ def _point(accounts: int, backend: str, wall_s: float, t_min_s: float) -> dict[s
 
 def _c7n(args: argparse.Namespace, params: Parameters) -> dict[str, Any]:
     from bench.side_by_side import compare_with_c7n
+    from bench.tether_side import Backend
 
-    return compare_with_c7n(params, args.c7n_accounts)
+    processes = args.c7n_scan_processes
+    backend = Backend("embedded-processes", scan_processes=processes) if processes else None
+    return compare_with_c7n(params, args.c7n_accounts, backend)
 
 
 if __name__ == "__main__":

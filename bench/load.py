@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2 as httpx
 from sqlalchemy import func, select
 
-from bench.processes import cpu_seconds, machine_facts, tree_of
+from bench.processes import machine_facts, tree_cpu_seconds, tree_of
 from tether.store.models import Resource, Scan
 
 if TYPE_CHECKING:
@@ -325,16 +325,6 @@ class ScanWatch:
         self.points.append(self.progress())
 
 
-def _tree_cpu(pid: int) -> float:
-    total = 0.0
-    for member in tree_of(pid):
-        try:
-            total += cpu_seconds(member)
-        except OSError:
-            continue  # ended while we looked
-    return total
-
-
 def _rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -363,13 +353,13 @@ class Meters:
 
     def start(self) -> None:
         self.started = time.perf_counter()
-        self.cpu = {name: _tree_cpu(pid) for name, pid in self.pids.items()}
+        self.cpu = {name: tree_cpu_seconds(pid) for name, pid in self.pids.items()}
         self.machine = _machine_busy()
 
     def read(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.started
         busy, total = _machine_busy()
-        used = {name: _tree_cpu(pid) - self.cpu[name] for name, pid in self.pids.items()}
+        used = {name: tree_cpu_seconds(pid) - self.cpu[name] for name, pid in self.pids.items()}
         return {
             "cpu_s": {name: round(value, 2) for name, value in used.items()},
             "cores_used": {name: round(value / wall, 2) for name, value in used.items()},
@@ -570,7 +560,7 @@ def service_times(tether: Tether, searches: Sequence[Search], rounds: int = 3) -
     by_kind: dict[str, list[float]] = defaultdict(list)
     with httpx.Client(base_url=tether.base_url, headers=headers, timeout=60) as client:
         client.get(path, params=searches[0].params).raise_for_status()  # a warm connection
-        cpu, started = _tree_cpu(serve), time.perf_counter()
+        cpu, started = tree_cpu_seconds(serve), time.perf_counter()
         for _ in range(rounds):
             for search in searches:
                 sent = time.perf_counter()
@@ -578,7 +568,7 @@ def service_times(tether: Tether, searches: Sequence[Search], rounds: int = 3) -
                 by_kind[search.kind].append(time.perf_counter() - sent)
                 if answer.status_code != 200 or not _shape_ok(search, answer.json())[0]:
                     raise RuntimeError(f"{search}: {answer.status_code} {answer.text[:500]}")
-        wall, cpu = time.perf_counter() - started, _tree_cpu(serve) - cpu
+        wall, cpu = time.perf_counter() - started, tree_cpu_seconds(serve) - cpu
     count = rounds * len(searches)
     return {
         "requests": count,

@@ -44,6 +44,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of the process and its living descendants (a server's scan processes)."""
+    total = 0.0
+    for member in tree_of(pid):
+        try:
+            total += cpu_seconds(member)
+        except OSError:
+            continue  # ended while we looked
+    return total
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's high-water resident set (VmHWM), in MiB; 0 when it has ended."""
     try:

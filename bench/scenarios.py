@@ -57,9 +57,13 @@ def measure_ceiling(params: Parameters, accounts: int = 20, threads: int = 64) -
 
 @contextmanager
 def backend_services(name: str, workers: int, concurrency: int) -> Iterator[Backend]:
-    """The embedded defaults, or a throwaway PostgreSQL and Redis for the workers."""
+    """The embedded defaults (scans on threads of the server, or on ``workers`` child
+    processes of it), or a throwaway PostgreSQL and Redis for the workers."""
     if name == "embedded":
         yield Backend("embedded")
+        return
+    if name == "embedded-processes":
+        yield Backend(name, scan_processes=workers)
         return
     from tests.support.postgres import create_database, postgres_server
     from tests.support.redis import RedisServer

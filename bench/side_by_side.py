@@ -11,7 +11,7 @@ from typing import Any
 from bench.c7n.compare import compare
 from bench.c7n.run import run_c7n_org
 from bench.c7n.types import C7N_TYPES
-from bench.processes import cpu_seconds
+from bench.processes import tree_cpu_seconds
 from bench.scenarios import Parameters, endpoint
 from bench.tether_side import Backend, running_tether
 
@@ -21,20 +21,24 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def compare_with_c7n(params: Parameters, accounts: int) -> dict[str, Any]:
+def compare_with_c7n(
+    params: Parameters, accounts: int, backend: Backend | None = None
+) -> dict[str, Any]:
+    """``backend``: the embedded server (default), or with its scan processes."""
+    backend = backend or Backend("embedded")
     smaller = Parameters(accounts, params.regions, params.latency_ms, params.seed)
     type_codes = sorted(C7N_TYPES)
     regions = list(smaller.regions)
     with endpoint(smaller) as synthetic, tempfile.TemporaryDirectory(prefix="c7n-bench-") as tmp:
         work = Path(tmp)
-        with running_tether(work / "tether", synthetic.endpoint_url, Backend("embedded")) as tether:
+        with running_tether(work / "tether", synthetic.endpoint_url, backend) as tether:
             tether.install_organization(synthetic.info, regions)
             tether.set_rules([{"filterType": code} for code in type_codes])
             synthetic.reset_stats()
             serve = tether.processes[0].popen.pid
-            tether_cpu = cpu_seconds(serve)
+            tether_cpu = tree_cpu_seconds(serve)
             phase = tether.scan(sorted(tether.integrations))
-            tether_cpu = cpu_seconds(serve) - tether_cpu
+            tether_cpu = tree_cpu_seconds(serve) - tether_cpu
             tether_calls = synthetic.stats()["calls"]
             rows = tether.inventory()
             scanned = sorted(tether.integrations)
@@ -51,6 +55,8 @@ def compare_with_c7n(params: Parameters, accounts: int) -> dict[str, Any]:
         if not c.same
     }
     return {
+        "backend": backend.name,
+        "scan_processes": backend.scan_processes,
         "accounts": accounts,
         "regions": regions,
         "types": len(type_codes),

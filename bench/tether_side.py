@@ -31,16 +31,20 @@ ROLE_NAME_DEFAULT = "OrganizationAccountAccessRole"
 class Backend:
     """Where Tether keeps its data and runs its scans."""
 
-    name: str  # "embedded" | "postgres-workers"
+    name: str  # "embedded" | "embedded-processes" | "postgres-workers"
     database_url: str | None = None
     broker_url: str | None = None
     workers: int = 0
     worker_concurrency: int = 1
+    scan_processes: int = 0  # TETHER_SCAN_PROCESSES of the embedded server
 
     @property
     def discovery_processes(self) -> int:
-        """Processes whose CPU discovery can use: the serving process, or the pool's."""
-        return self.workers * self.worker_concurrency if self.broker_url else 1
+        """Processes whose CPU discovery can use: the serving process, its scan processes,
+        or the workers' pool."""
+        if self.broker_url:
+            return self.workers * self.worker_concurrency
+        return self.scan_processes or 1
 
 
 @dataclass
@@ -237,6 +241,8 @@ def _environment(workdir: Path, endpoint_url: str, backend: Backend, port: int) 
         env["TETHER_DATABASE_URL"] = backend.database_url
     if backend.broker_url:
         env["TETHER_BROKER_URL"] = backend.broker_url
+    if backend.scan_processes:
+        env["TETHER_SCAN_PROCESSES"] = str(backend.scan_processes)
     return env
 
 

@@ -81,6 +81,21 @@ class Settings(BaseSettings):
         le=10,
         description="Attempts per AWS request (throttles, 5xx) before its unit gives up.",
     )
+    scan_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Without a broker: 0 runs scans on threads of `tether serve`; N runs them "
+        "in N child processes (one scan each at a time), so that scans use every core and "
+        "leave the API's interpreter to the API.",
+    )
+    scan_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU priority (nice) of the processes that only scan: scan child processes "
+        "and `tether worker`. Searches and the console then come first on a shared machine.",
+    )
     broker_url: str | None = Field(
         default=None,
         description="Redis URL of the Celery broker (redis://host:6379/0): scans then run on "
@@ -186,6 +201,8 @@ class Settings(BaseSettings):
             "max_request_bytes": self.max_request_bytes,
             "log_level": self.log_level,
             "demo": self.demo,
+            "scan_processes": self.scan_processes,
+            "scan_nice": self.scan_nice,
             "broker_url": mask_url_password(self.broker_url) if self.broker_url else None,
         }
 

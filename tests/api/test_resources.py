@@ -232,6 +232,9 @@ SEARCHES: list[tuple[str, set[str]]] = [
     ("name:web", set()),
     ("nameContains:WEB", {"web-1", "web-2"}),
     ("nameContains:%", set()),
+    ("nameContains:_", set()),  # LIKE's wildcards are matched as themselves
+    ("nameContains:EB-", {"web-1", "web-2"}),
+    ("nameContains:/C CALC", {INJECTION}),  # the escape character too
     (f"arn:{VOLUME_ARN}", {"data-vol"}),
     ("tag:Env=prod", {"web-1", "data-vol", "acme-logs"}),
     ("tag:Env=prod;Team=core", {"web-1"}),

@@ -9,12 +9,12 @@ scans fire once although both workers tick.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +26,8 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, update
 
-from tests.support.app import Api, free_port, make_api, tether_command
+from tests.jobs.shared import assert_management_collected_once, slowed_scan_of_management
+from tests.support.app import Api, free_port, tether_command
 from tests.support.org_scans import (
     Snapshot,
     creations,
@@ -34,7 +35,6 @@ from tests.support.org_scans import (
     inventory,
     outcomes,
     scan_record,
-    set_rules,
     start_scans,
     units_done,
     wait_scans,
@@ -53,34 +53,7 @@ VISIBILITY_SECONDS = 5  # a dead worker's task comes back this soon
 # Quiet this long with nothing queued or running for it: lost. (Queued work is seen in the
 # broker, so a short debounce cannot end a scan that is only slow.)
 STALL_SECONDS = 8
-# The slowed scans of the fault tests collect a few types: chunks of a few seconds.
-SLOWED = {"AWS_IAM_ROLE", "AWS_VPC", "AWS_SUBNET", "AWS_SECURITY_GROUP", "SQS", "DEVICE"}
 COLLECT = "tether.scan.collect"
-
-
-@pytest.fixture(scope="module")
-def workers_org(catalog_org: EmulatedOrganization) -> EmulatedOrganization:
-    """The catalog-seeded organization (read only here): 4 accounts x 3 regions."""
-    return catalog_org
-
-
-@pytest.fixture(scope="module")
-def reference(
-    workers_org: EmulatedOrganization, fault_proxy: FaultProxy, tmp_path_factory: Any
-) -> Snapshot:
-    """The inventory the in-process runner (SQLite) collects from the organization."""
-    root: Path = tmp_path_factory.mktemp("in-process")
-    db = Database(f"sqlite:///{root / 'tether.db'}")
-    upgrade(db.engine)
-    overrides = {"aws_endpoint_url": fault_proxy.endpoint_url, "iam_propagation_seconds": 0.5}
-    with contextmanager(make_api)(db, root, **overrides) as api:
-        installed = install_org(api, workers_org, "In process")
-        scans = wait_scans(api, installed["client"], start_scans(api, installed))
-        assert {scan["status"] for scan in scans} == {"ok"}, outcomes(scans)
-        snapshot = inventory(db, installed["client"])
-    db.dispose()
-    assert len(snapshot) > 500  # the whole seeded catalog of 4 accounts x 3 regions
-    return snapshot
 
 
 @dataclass
@@ -133,6 +106,10 @@ def test_two_workers_collect_exactly_what_the_in_process_runner_does(
     # The units fanned out: both workers collected chunks (account x region).
     for node in cluster.workers.processes:
         assert cluster.workers.tasks_done(node, COLLECT) >= 1, node
+    # Workers scan at a lower CPU priority than the API (TETHER_SCAN_NICE, default 10).
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    for node, process in cluster.workers.processes.items():
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(19, own + 10), node
     # The per-bucket rate limits were taken from Redis, shared by both workers.
     buckets = redis.Redis.from_url(cluster.broker.url).keys("tether:bucket:*")
     assert any(key.endswith(b":ec2") for key in buckets), buckets
@@ -205,7 +182,7 @@ def test_a_worker_killed_mid_scan_has_its_chunk_redelivered_and_nothing_is_lost(
     api, workers = cluster.api, cluster.workers
     victim, survivor = sorted(workers.processes)
     # Slow calls: chunks of a few seconds, time to kill one mid-way.
-    client_id, scan_id = _slowed_scan_of_management(
+    client_id, scan_id = slowed_scan_of_management(
         api, workers_org, aws_faults, "Killed worker", latency=(150, 250)
     )
     deadline = time.monotonic() + 60
@@ -223,36 +200,7 @@ def test_a_worker_killed_mid_scan_has_its_chunk_redelivered_and_nothing_is_lost(
     survivor_log = workers.log(survivor)
     for task_id in lost:
         assert f"Task {COLLECT}[{task_id}] succeeded" in survivor_log, task_id
-    _assert_management_collected_once(api, client_id, workers_org, reference)
-
-
-def _slowed_scan_of_management(
-    api: Api,
-    org: EmulatedOrganization,
-    faults: FaultProxy,
-    name: str,
-    latency: tuple[float, float] = (40, 60),
-) -> tuple[str, str]:
-    """A new client's scan of the management account alone, of the SLOWED types, every
-    AWS call delayed by ``latency`` (ms)."""
-    installed = install_org(api, org, name, linked=False)
-    set_rules(api, installed["client"], [{"filterType": code} for code in sorted(SLOWED)])
-    faults.set_latency(*latency)
-    (scan_id,) = start_scans(api, installed)
-    return installed["client"], scan_id
-
-
-def _assert_management_collected_once(
-    api: Api, client_id: str, org: EmulatedOrganization, reference: Snapshot
-) -> None:
-    expected = {
-        arn: row
-        for arn, row in reference.items()
-        if row[1] == org.management_account_id and row[0] in SLOWED
-    }
-    assert len(expected) > 10
-    assert inventory(api.db, client_id) == expected
-    assert set(creations(api.db, client_id).values()) == {1}
+    assert_management_collected_once(api, client_id, workers_org, reference)
 
 
 def test_a_redis_restart_that_loses_queued_chunks_ends_resumable_and_resume_finishes_it(
@@ -263,7 +211,7 @@ def test_a_redis_restart_that_loses_queued_chunks_ends_resumable_and_resume_fini
 ) -> None:
     api, workers = cluster.api, cluster.workers
     taken_before = workers.received(COLLECT)
-    client_id, scan_id = _slowed_scan_of_management(api, workers_org, aws_faults, "Redis")
+    client_id, scan_id = slowed_scan_of_management(api, workers_org, aws_faults, "Redis")
     broker = redis.Redis.from_url(cluster.broker.url)
 
     # Restart once a unit is done and a chunk still waits in Redis, taken by no worker
@@ -293,7 +241,7 @@ def test_a_redis_restart_that_loses_queued_chunks_ends_resumable_and_resume_fini
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     done = scan_record(api, client_id, scan_id)
     assert done["status"] == "ok", done
-    _assert_management_collected_once(api, client_id, workers_org, reference)
+    assert_management_collected_once(api, client_id, workers_org, reference)
 
 
 def test_a_postgres_restart_mid_scan_is_waited_out_and_the_scan_completes(
@@ -303,7 +251,7 @@ def test_a_postgres_restart_mid_scan_is_waited_out_and_the_scan_completes(
     aws_faults: FaultProxy,
 ) -> None:
     api = cluster.api
-    client_id, scan_id = _slowed_scan_of_management(api, workers_org, aws_faults, "Postgres")
+    client_id, scan_id = slowed_scan_of_management(api, workers_org, aws_faults, "Postgres")
     deadline = time.monotonic() + 60
     while not units_done(api, client_id, [scan_id]):
         assert time.monotonic() < deadline, "the scan never started"
@@ -318,7 +266,7 @@ def test_a_postgres_restart_mid_scan_is_waited_out_and_the_scan_completes(
     aws_faults.clear_latency()
 
     assert done["status"] == "ok", done
-    _assert_management_collected_once(api, client_id, workers_org, reference)
+    assert_management_collected_once(api, client_id, workers_org, reference)
     retried = sum("Retry in" in cluster.workers.log(node) for node in cluster.workers.processes)
     assert retried, "no chunk met the outage"
 

@@ -63,4 +63,7 @@ def worker(
         argv.append(f"--concurrency={concurrency}")
     if beat:
         argv.append("--beat")
+    if settings.scan_nice:
+        # Scanning is background work: an API or database on this machine comes first.
+        os.nice(settings.scan_nice)
     create_celery(settings).worker_main(argv)

@@ -33,6 +33,10 @@ class InlineRunner:
     def resume(self, tenant_id: str, scan_id: str) -> None:
         self.futures[scan_id] = self._pool.submit(self._run, tenant_id, scan_id, _resume)
 
+    def run_here(self, tenant_id: str, scan_id: str, resuming: bool = False) -> None:
+        """Run (or resume) a scan on the calling thread, to its end (a scan process does)."""
+        self._run(tenant_id, scan_id, _resume if resuming else run_scan)
+
     def _run(
         self, tenant_id: str, scan_id: str, step: Callable[[Runtime, TenantScope, str], object]
     ) -> None:

@@ -1,5 +1,5 @@
 """Which runner a process hands its scans to: Celery workers when a broker is configured,
-else threads of this process."""
+else child processes (``TETHER_SCAN_PROCESSES``) or threads of this process."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def scan_runner(rt: Runtime) -> OwnedRunner:
         from tether.jobs.tasks import CeleryRunner
 
         return CeleryRunner(create_celery(rt.settings))
+    if rt.settings.scan_processes:
+        from tether.jobs.processes import ProcessRunner
+
+        return ProcessRunner(rt.settings, rt.settings.scan_processes)
     from tether.jobs.inline import InlineRunner
 
     return InlineRunner(rt)

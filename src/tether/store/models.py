@@ -293,6 +293,13 @@ class Resource(Base):
         Index("ix_resources_tenant_region", "tenant_id", "region", "deleted_at"),
         Index("ix_resources_tenant_account", "tenant_id", "account_id", "deleted_at"),
         Index("ix_resources_tenant_name", "tenant_id", "name", "deleted_at"),
+        # A tenant's live resources in id order: deep pages skip index entries, not rows.
+        Index("ix_resources_tenant_live", "tenant_id", "deleted_at", "id"),
+        # Tag searches read the tags from the index, not the rows (no btree on PostgreSQL's
+        # json type).
+        Index("ix_resources_tenant_tags", "tenant_id", "deleted_at", "tags").ddl_if(
+            dialect="sqlite"
+        ),
         # nameContains is LOWER(name) LIKE '%...%': only trigrams index that (PostgreSQL's
         # pg_trgm; SQLite scans the tenant's rows).
         Index(

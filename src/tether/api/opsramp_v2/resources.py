@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from tether.api.deps import DB, Scope
 from tether.api.errors import ERROR_RESPONSES
-from tether.api.paging import Paged, PageParams, QueryString, paged_document
+from tether.api.paging import (
+    DocumentResponse,
+    Paged,
+    PageParams,
+    QueryString,
+    paged_document,
+)
 from tether.services import resources as service
 
 router = APIRouter(
@@ -85,7 +90,9 @@ SEARCH_HELP = (
     summary="Search the inventory",
     description=SEARCH_HELP,
 )
-def search(db: DB, scope: Scope, page: PageParams, queryString: QueryString = None) -> JSONResponse:
+def search(
+    db: DB, scope: Scope, page: PageParams, queryString: QueryString = None
+) -> DocumentResponse:
     where = service.parse_filter(queryString)
     found = service.search(db, scope, where, page)
-    return JSONResponse(paged_document(found, service.opsramp_view))
+    return DocumentResponse(paged_document(found, service.opsramp_view))

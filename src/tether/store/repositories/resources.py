@@ -20,6 +20,7 @@ from tether.security.scoping import TenantScope
 from tether.store.models import Resource, ResourceChange, Scan, Tenant
 from tether.store.paging import Page, PageRequest, Sortable, fetch_page
 from tether.store.repositories.base import ScopedRepository
+from tether.store.text_match import ContainsFolded
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,7 @@ class ResourceFilter:
         if self.name is not None:
             found.append(Resource.name == self.name)
         if self.name_contains is not None:
-            found.append(
-                func.lower(Resource.name).contains(self.name_contains.lower(), autoescape=True)
-            )
+            found.append(ContainsFolded(Resource.name, self.name_contains))
         if self.arn is not None:
             found.append(Resource.arn == self.arn)
         if self.state is not None:
