@@ -300,8 +300,8 @@ class Resource(Base):
         Index("ix_resources_tenant_tags", "tenant_id", "deleted_at", "tags").ddl_if(
             dialect="sqlite"
         ),
-        # nameContains is LOWER(name) LIKE '%...%': only trigrams index that (PostgreSQL's
-        # pg_trgm; SQLite scans the tenant's rows).
+        # nameContains is LOWER(name) LIKE '%...%' on PostgreSQL: only trigrams index that
+        # (pg_trgm). SQLite's plain LIKE (store/text_match.py) reads ix_resources_tenant_name.
         Index(
             "ix_resources_name_trgm",
             func.lower(column("name")).label("name_lower"),
