@@ -89,10 +89,7 @@ def main() -> None:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_facts(),
         "parameters": {
-            "accounts": params.accounts,
-            "regions": list(params.regions),
-            "latency_ms": list(params.latency_ms),
-            "seed": params.seed,
+            **params.record(),
             "runs": args.runs,
             "workers": args.workers,
             "worker_concurrency": args.worker_concurrency,

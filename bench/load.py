@@ -771,9 +771,7 @@ def main() -> None:
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine_facts(),
             "parameters": {
-                "accounts": params.accounts,
-                "regions": list(params.regions),
-                "latency_ms": list(params.latency_ms),
+                **params.record(),
                 "rates": list(plan.rates),
                 "seconds": plan.seconds,
                 "idle_seconds": plan.idle_seconds,

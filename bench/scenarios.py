@@ -27,6 +27,15 @@ class Parameters:
     latency_ms: tuple[float, float]
     seed: int = 1
 
+    def record(self) -> dict[str, Any]:
+        """The organization and endpoint as a results file states them."""
+        return {
+            "accounts": self.accounts,
+            "regions": list(self.regions),
+            "latency_ms": list(self.latency_ms),
+            "seed": self.seed,
+        }
+
 
 def endpoint(params: Parameters) -> SyntheticEndpoint:
     return SyntheticEndpoint(

@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,12 +22,8 @@ from tests.support.org_scans import (
     units_done,
     wait_scans,
 )
-from tests.support.postgres import PostgresServer, create_database
-from tests.support.redis import RedisServer
-from tests.support.workers import Workers, two_worker_cluster
+from tests.support.workers import Workers, cluster_on_own_services
 from tether.emulator import EmulatedOrganization, FaultProxy
-from tether.store.db import Database
-from tether.store.migrate import upgrade
 
 COLLECT = "tether.scan.collect"
 RecordProperty = Callable[[str, object], None]
@@ -37,26 +32,12 @@ RecordProperty = Callable[[str, object], None]
 @pytest.fixture
 def cluster(fault_proxy: FaultProxy, tmp_path: Path) -> Iterator[tuple[Api, Workers, Path]]:
     """The API (Celery runner) and two workers on a PostgreSQL and a Redis of their own."""
-    broker, postgres = RedisServer(), PostgresServer()
-    broker.start()
-    postgres.start()
-    db = Database(create_database(postgres.url, "tether"))
-    upgrade(db.engine)
-    overrides: dict[str, Any] = {
-        "database_url": db.url,
-        "broker_url": broker.url,
-        "aws_endpoint_url": fault_proxy.endpoint_url,
-        "iam_propagation_seconds": 0.5,
+    overrides = {
         "broker_visibility_timeout": 5,  # a dead worker's chunk comes back this soon
         "scan_stall_seconds": 60,
     }
-    try:
-        with two_worker_cluster(tmp_path, db, overrides, beat=False) as (api, workers, _):
-            yield api, workers, tmp_path / "data"
-    finally:
-        broker.close()
-        db.dispose()
-        postgres.close()
+    with cluster_on_own_services(tmp_path, fault_proxy.endpoint_url, overrides, False) as c:
+        yield c.api, c.workers, tmp_path / "data"
 
 
 def _in_flight(workers: Workers, node: str) -> set[str]:

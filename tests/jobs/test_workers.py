@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -39,13 +38,9 @@ from tests.support.org_scans import (
     units_done,
     wait_scans,
 )
-from tests.support.postgres import PostgresServer, create_database
-from tests.support.redis import RedisServer
-from tests.support.workers import Workers, two_worker_cluster
+from tests.support.workers import Cluster, Workers, cluster_on_own_services
 from tether.emulator import EmulatedOrganization, FaultProxy
 from tether.jobs.celery_app import SCANS
-from tether.store.db import Database
-from tether.store.migrate import upgrade
 from tether.store.models import DiscoveryProfile, Scan
 from tether.store.types import utcnow
 
@@ -56,41 +51,17 @@ STALL_SECONDS = 8
 COLLECT = "tether.scan.collect"
 
 
-@dataclass
-class Cluster:
-    api: Api
-    workers: Workers
-    broker: RedisServer
-    postgres: PostgresServer
-    env: dict[str, str]
-
-
 @pytest.fixture(scope="module")
 def cluster(fault_proxy: FaultProxy, tmp_path_factory: Any) -> Iterator[Cluster]:
-    """The API (TestClient, Celery runner) and two workers on a PostgreSQL and a Redis of
-    their own (the tests restart both)."""
-    root: Path = tmp_path_factory.mktemp("cluster")
-    broker, postgres = RedisServer(), PostgresServer()
-    broker.start()
-    postgres.start()
-    db = Database(create_database(postgres.url, "tether"))
-    upgrade(db.engine)
-    overrides: dict[str, Any] = {
-        "database_url": db.url,
-        "broker_url": broker.url,
-        "aws_endpoint_url": fault_proxy.endpoint_url,
-        "iam_propagation_seconds": 0.5,
+    """Two workers and the API on services of their own (the tests restart both)."""
+    overrides = {
         "broker_visibility_timeout": VISIBILITY_SECONDS,
         "scan_stall_seconds": STALL_SECONDS,
         "schedule_interval": 1.0,
     }
-    try:
-        with two_worker_cluster(root, db, overrides) as (api, workers, env):
-            yield Cluster(api, workers, broker, postgres, env)
-    finally:
-        broker.close()
-        db.dispose()
-        postgres.close()
+    root: Path = tmp_path_factory.mktemp("cluster")
+    with cluster_on_own_services(root, fault_proxy.endpoint_url, overrides) as cluster:
+        yield cluster
 
 
 def test_two_workers_collect_exactly_what_the_in_process_runner_does(

@@ -18,9 +18,12 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 
 from tests.support.app import Api, make_api
+from tests.support.postgres import PostgresServer, create_database
+from tests.support.redis import RedisServer
 from tether.config import Settings
 from tether.jobs.celery_app import create_celery
 from tether.store.db import Database
+from tether.store.migrate import upgrade
 
 
 @dataclass
@@ -124,3 +127,41 @@ def two_worker_cluster(
     finally:
         workers.stop_all()
         control.close()
+
+
+@dataclass
+class Cluster:
+    api: Api
+    workers: Workers
+    broker: RedisServer
+    postgres: PostgresServer
+    env: dict[str, str]
+
+
+@contextmanager
+def cluster_on_own_services(
+    root: Path, aws_endpoint_url: str, overrides: dict[str, Any], beat: bool = True
+) -> Iterator[Cluster]:
+    """The API (TestClient, Celery runner) and two workers on a PostgreSQL and a Redis of
+    their own (so a test may stop or restart them), AWS at ``aws_endpoint_url``."""
+    broker, postgres = RedisServer(), PostgresServer()
+    try:
+        broker.start()
+        postgres.start()
+        db = Database(create_database(postgres.url, "tether"))
+        upgrade(db.engine)
+        settings: dict[str, Any] = {
+            "database_url": db.url,
+            "broker_url": broker.url,
+            "aws_endpoint_url": aws_endpoint_url,
+            "iam_propagation_seconds": 0.5,
+            **overrides,
+        }
+        try:
+            with two_worker_cluster(root, db, settings, beat) as (api, workers, env):
+                yield Cluster(api, workers, broker, postgres, env)
+        finally:
+            db.dispose()
+    finally:
+        broker.close()
+        postgres.close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -46,19 +44,6 @@ def open_database(settings: Settings) -> Database:
     db = Database.from_settings(settings)
     upgrade(db.engine)
     return db
-
-
-def configure_logging(level: str) -> None:
-    from tether.security.redaction import install
-
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # On the handlers, not a logger: records of every logger that reaches them pass it.
-    for handler in logging.getLogger().handlers:
-        install(handler)
-    # Alembic narrates every context it opens (readiness probes open one); keep it quiet.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tether.cli.context import configure_logging, load_settings, open_database, reported_errors
+from tether.cli.context import load_settings, open_database, reported_errors
+from tether.logs import configure_logging
 
 if TYPE_CHECKING:
     from tether.services.bootstrap import BootstrapResult

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from tether.cli.context import configure_logging, fail, load_settings
+from tether.cli.context import fail, load_settings
+from tether.logs import configure_logging
 
 
 def worker(

@@ -89,18 +89,14 @@ _child_runner: InlineRunner | None = None  # made by the pool's initializer
 def _start_child(settings: Settings) -> None:
     global _child_runner
     from tether.jobs.inline import InlineRunner
-    from tether.security.redaction import install
+    from tether.logs import configure_logging
     from tether.services.keys import load_secret_box
     from tether.services.runtime import Runtime
     from tether.store.db import Database
 
     if settings.scan_nice:
         os.nice(settings.scan_nice)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for handler in logging.getLogger().handlers:
-        install(handler)
+    configure_logging(settings.log_level)
     db = Database.from_settings(settings)
     _child_runner = InlineRunner(Runtime.create(settings, db, load_secret_box(settings)))
 
